@@ -1,0 +1,49 @@
+# Two commands matter (README): `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/safercities
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup run serve test test-sqlite test-postgres lint check bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip>=24"
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+## run: set up, build the demo city on SQLite and serve it at http://127.0.0.1:8000
+run: setup
+	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true $(PY) manage.py demo
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+## test: set up and run the whole suite on SQLite and then on PostgreSQL, plus the checks
+test: setup check test-sqlite test-postgres
+
+test-sqlite:
+	TESTING=true DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -q
+
+test-postgres:
+	@$(PY) scripts/require_postgres.py "$(PG_URL)"
+	TESTING=true DATABASE_URL=$(PG_URL) $(PY) -m pytest -q
+
+check: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	TESTING=true $(PY) manage.py makemigrations --check --dry-run
+
+lint: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) data/*.sqlite3*

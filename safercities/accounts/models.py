@@ -1,0 +1,50 @@
+"""Who may do what in which city: a user's rights come from a membership with a role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from safercities.places.models import City
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("resident")
+    MONITOR = "monitor", _("community monitor")
+    ANALYST = "analyst", _("analyst")
+    CITY_ADMIN = "city_admin", _("city admin")
+    NETWORK_ADMIN = "network_admin", _("network admin")
+
+
+# Higher rank includes the rights of lower ranks within the same city.
+ROLE_RANK = {Role.RESIDENT: 1, Role.MONITOR: 2, Role.ANALYST: 3, Role.CITY_ADMIN: 4, Role.NETWORK_ADMIN: 5}
+STAFF_ROLES = {Role.ANALYST, Role.CITY_ADMIN}
+
+
+class Membership(models.Model):
+    """A user's role in a city. A network admin's membership has no city: it spans the network."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    city = models.ForeignKey(City, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["city", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "city"], name="membership_one_per_city"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(city__isnull=True), name="membership_one_network_role"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(role="network_admin") & models.Q(city__isnull=True))
+                | (~models.Q(role="network_admin") & models.Q(city__isnull=False)),
+                name="membership_network_admin_has_no_city",
+            ),
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.city or _('network')} · {self.get_role_display()}"
