@@ -31,10 +31,10 @@ def other_city(db):
 def _member(username: str, city, role: str):
     from django.contrib.auth import get_user_model
 
-    from safercities.accounts.models import Membership
+    from safercities.accounts.actions import grant_role
 
     user = get_user_model().objects.create_user(username=username, password="correct horse battery staple")
-    Membership.objects.create(user=user, city=city, role=role)
+    grant_role(user=user, city=city, role=role)
     return user
 
 
