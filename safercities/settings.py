@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "safercities.indicators",
     "safercities.incidents",
     "safercities.ingest",
+    "safercities.jobs",
+    "safercities.monitoring",
     "safercities.demo",
 ]
 
