@@ -174,11 +174,15 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     hashtags: dict[str, str] = {}
     # An HXL hashtag row right under the header is metadata, not data.
     pending: list[str] | None = None
+    first_row_error: str | None = None
     try:
         second = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as exc:
-        handle.close()
-        raise FileProblem(f"row 1 cannot be read: {exc}") from None
+    except csv.Error as exc:
+        second = None
+        first_row_error = _csv_error_message(exc)
+    except UnicodeDecodeError as exc:
+        second = None
+        first_row_error = f"the text is not valid {encoding}: {exc.reason}"
     if second is not None and _is_hxl_row(second):
         hashtags = {col: str(tag).strip() for col, tag in zip(columns, second, strict=False) if str(tag).strip()}
     elif _is_hxl_row(header):
@@ -192,6 +196,9 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         number = 0
         try:
+            if first_row_error is not None:
+                number += 1
+                yield number, {"__error__": first_row_error}
             if pending is not None:
                 number += 1
                 if any(cell.strip() for cell in pending):
@@ -203,10 +210,7 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
                     return
                 except csv.Error as exc:
                     number += 1
-                    message = str(exc)
-                    if "field larger than field limit" in message:
-                        message = f"a field is longer than {MAX_FIELD_CHARS:,} characters"
-                    yield number, {"__error__": message}
+                    yield number, {"__error__": _csv_error_message(exc)}
                     continue
                 except UnicodeDecodeError as exc:
                     number += 1
@@ -220,6 +224,13 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
             handle.close()
 
     return Table(columns=columns, rows=rows(), delimiter=delimiter, encoding=encoding, hashtags=hashtags)
+
+
+def _csv_error_message(exc: csv.Error) -> str:
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+    return f"the row cannot be read as CSV: {message}"
 
 
 def _as_row(columns: list[str], values: list[Any], number: int) -> dict[str, Any]:
@@ -237,7 +248,9 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
     import openpyxl  # heavy import, only when needed
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: openpyxl refuses names that do not end in .xlsx, and an upload
+        # may be called anything.
+        workbook = openpyxl.load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
     except Exception as exc:  # openpyxl raises many unrelated types on broken files
         raise FileProblem(f"the workbook cannot be opened: {exc}") from None
     try:
