@@ -19,6 +19,7 @@ class ImportRun(models.Model):
         ("indicators", _("indicators")),
         ("observations", _("observations")),
         ("incidents", _("incidents")),
+        ("population", _("population")),
     ]
     RUNNING, OK, REJECTED, FAILED, DRY_RUN = "running", "ok", "rejected", "failed", "dry_run"
     STATUSES = [

@@ -1,4 +1,4 @@
-"""``safercities import areas|indicators|observations|incidents FILE --city SLUG …`` (INTERFACES.md).
+"""``safercities import areas|population|indicators|observations|incidents FILE --city SLUG …`` (INTERFACES.md).
 
 Exit status: 0 imported (or checked with --dry-run), 1 rejected (nothing written), 2 wrong usage.
 """
@@ -20,6 +20,7 @@ IMPORTERS = {
     "indicators": ("safercities.indicators.importers", "import_indicators"),
     "observations": ("safercities.indicators.importers", "import_observations"),
     "incidents": ("safercities.incidents.importers", "import_incidents"),
+    "population": ("safercities.places.importers", "import_population"),
 }
 
 
@@ -44,7 +45,33 @@ class Command(BaseCommand):
         areas.add_argument("--population-field")
         areas.add_argument("--population-year", type=int)
         areas.add_argument("--crs", help="declared CRS when the file has none, e.g. EPSG:32614")
-        areas.add_argument("--layer", help="layer of a GeoPackage")
+        areas.add_argument("--layer", help="layer of a GeoPackage (or shapefile of a zip holding several)")
+        areas.add_argument("--code-template", help="code built from properties, e.g. '{PROV}-{NAME}'")
+        areas.add_argument("--parent-code", help="parent of every feature without one (created if missing)")
+        areas.add_argument("--parent-name", help="name of the --parent-code area")
+        areas.add_argument("--parent-level", help="level of the --parent-code area (default: root)")
+
+        population = sub.add_parser("population", help="population by area and year (CSV/XLSX, long or wide)")
+        common(population)
+        population.add_argument("--area-field", help="column that holds the area code (default: area)")
+        population.add_argument("--area-match", choices=["code", "name"], default="code")
+        population.add_argument(
+            "--area-code-prefix",
+            type=int,
+            metavar="N",
+            help="sum rows into the area whose code is the first N characters of the row's code",
+        )
+        population.add_argument("--wide", metavar="COLUMNS", help="one column per year, e.g. '1990-2040'")
+        population.add_argument("--year-field", help="column that holds the year (default: year)")
+        population.add_argument("--population-field", help="column that holds the population (default: population)")
+        population.add_argument("--sex-field", help="column that holds the sex (default: sex, if present)")
+        population.add_argument("--age-group-field", help="column that holds the age group (default: age_group)")
+        population.add_argument(
+            "--total-code", metavar="CODE", help="also sum every row into this area (e.g. a national area 00)"
+        )
+        population.add_argument("--sheet", help="sheet of a workbook")
+        population.add_argument("--delimiter")
+        population.add_argument("--encoding")
 
         indicators = sub.add_parser("indicators", help="indicator definitions (CSV)")
         common(indicators)
@@ -61,14 +88,29 @@ class Command(BaseCommand):
         )
         observations.add_argument("--indicator", help="indicator code for every row (when the file has none)")
         observations.add_argument("--indicator-field", help="column that holds the indicator code")
+        observations.add_argument("--indicator-match", choices=["code", "name"], default="code")
+        observations.add_argument(
+            "--indicator-map", metavar="FILE", help="CSV value,code: file's text → indicator code"
+        )
         observations.add_argument("--area-field", help="column that holds the area code")
         observations.add_argument("--area-match", choices=["code", "name"], default="code")
+        observations.add_argument("--area-template", help="area code built from columns, e.g. '{province}-{station}'")
+        observations.add_argument("--area-map", metavar="FILE", help="CSV value,code: file's text → area code")
         observations.add_argument("--period-field", help="column that holds the period")
-        observations.add_argument("--period-template", help="e.g. '{year}April' or '2026-{month:02d}' for wide columns")
+        observations.add_argument(
+            "--period-template", help="e.g. '{column}April' or '{Año}-{month:02d}' for wide columns"
+        )
+        observations.add_argument(
+            "--period-kind",
+            choices=["day", "week", "month", "quarter", "year", "fy"],
+            help="store the month/quarter/year/fy (city's financial year) that contains each date",
+        )
         observations.add_argument("--value-field", help="column that holds the value")
         observations.add_argument("--quality", choices=["official", "community", "estimated"])
         observations.add_argument("--source", help="source to record on every row")
-        observations.add_argument("--filter", action="append", metavar="COLUMN=VALUE", help="keep matching rows only")
+        observations.add_argument(
+            "--filter", action="append", metavar="COLUMN=VALUE", help="keep matching rows only (COLUMN!=VALUE: drop)"
+        )
         observations.add_argument("--sum-duplicates", action="store_true", help="add up rows for the same cell")
 
         incidents = sub.add_parser("incidents", help="one row per event (CSV)")
