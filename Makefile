@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safercities
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run serve test test-sqlite test-postgres lint check bench clean
+.PHONY: setup run serve test test-sqlite test-postgres lint check bench clean browser
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,13 @@ run: setup
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: set up and run the whole suite on SQLite and then on PostgreSQL, plus the checks
-test: setup check test-sqlite test-postgres
+test: setup browser check test-sqlite test-postgres
+
+# Browser tests drive Debian's chromium (never a downloaded browser). Installed when missing; needs root.
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "chromium is required for the browser tests" >&2; exit 1; }
 
 test-sqlite:
 	TESTING=true DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -q
