@@ -145,6 +145,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
         else:
             self.stdout.write(report.summary())
+            for note in report.notes:
+                self.stdout.write(f"  note: {note}")
             for error in report.errors[:200]:
                 where = f"row {error.row}" if error.row else "file"
                 self.stdout.write(f"  {where}, {error.field}: {error.message}")
