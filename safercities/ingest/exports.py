@@ -131,12 +131,14 @@ def area_rows(city: City) -> Iterator[dict]:
 
 
 def alert_rows(city: City, *, since: str | None = None) -> Iterator[dict]:
+    from safercities.analytics.periods import parse_period
     from safercities.monitoring.models import Alert
 
     queryset = Alert.objects.filter(city=city).select_related("indicator", "area").order_by("-created_at", "id")
-    if since:
-        queryset = queryset.filter(period__gte=since)
+    since_start = parse_period(since).start if since else None
     for alert in queryset:
+        if since_start is not None and parse_period(alert.period).end < since_start:
+            continue
         yield {
             "id": alert.pk,
             "indicator": alert.indicator.code,

@@ -1,0 +1,209 @@
+"""Spatial hot spots on the Django side: rows → values and weights → analytics → stored results.
+
+Two kinds of unit (docs/methodology-spatial.md):
+
+- **areas** of one level: polygons get queen contiguity, point areas (police stations) their six
+  nearest neighbours. The value is the indicator's total for the period; for incident rates it is the
+  empirical-Bayes smoothed rate (events = the counts, population = the denominator), so that small
+  populations do not produce spurious extremes (Marshall 1991).
+- **h3 cells** at a resolution: the incidents of the indicator's categories counted per cell over the
+  period, on every cell that covers the city's areas (zeros included: leaving out empty cells would
+  bias every statistic), with k = 1 ring adjacency.
+
+For a period that is a year, monthly observations are summed (counts) or recomputed from summed
+numerators and the mean denominator (rates).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from typing import Any
+
+import h3
+import numpy as np
+from django.db import transaction
+from django.db.models import Avg, Count, Sum
+from django.utils import timezone
+
+from safercities.analytics.periods import parse_period
+from safercities.analytics.spatial.hotspots import HotspotResult as SpatialResult
+from safercities.analytics.spatial.hotspots import hotspot_analysis
+from safercities.analytics.spatial.smoothing import empirical_bayes
+from safercities.analytics.spatial.weights import SpatialWeights, h3_weights, knn_weights, queen_weights
+from safercities.incidents.models import Incident
+from safercities.indicators.models import Indicator, Observation
+from safercities.monitoring.models import HotspotResult
+from safercities.places.models import Area, City
+
+
+class HotspotError(ValueError):
+    """No analysis is possible for the request (unknown indicator, no data, too few units)."""
+
+
+MIN_UNITS = 8
+
+
+def _permutations(n: int) -> int:
+    # With 999 permutations the smallest pseudo p-value is 0.002; under FDR over tens of thousands of
+    # units nothing could ever be significant. More permutations are cheap with the vectorised kernel.
+    return 999 if n <= 1000 else 9999
+
+
+def _seed(*parts: object) -> int:
+    return zlib.crc32("|".join(map(str, parts)).encode())
+
+
+def area_values(city: City, indicator: Indicator, period: str, level: str) -> dict[str, float]:
+    """The indicator's value per area of ``level`` for ``period`` (EB-smoothed for rates)."""
+    target = parse_period(period)
+    rows = Observation.objects.filter(
+        indicator=indicator,
+        area__level=level,
+        sex="",
+        age_group="",
+        disability="",
+        period_start__gte=target.start,
+        period_end__lte=target.end,
+    )
+    exact = rows.filter(period=target.code)
+    if exact.exists():
+        data = list(exact.values_list("area__code", "value", "numerator", "denominator"))
+    else:
+        data = [
+            (row["area__code"], row["total"], row["events"], row["population"])
+            for row in rows.values("area__code").annotate(
+                total=Sum("value") if indicator.aggregation == "sum" else Avg("value"),
+                events=Sum("numerator"),
+                population=Avg("denominator"),
+            )
+        ]
+    if indicator.aggregation == "rate":
+        usable = [(c, n, d) for c, _v, n, d in data if n is not None and d]
+        if len(usable) >= MIN_UNITS:
+            smoothed = empirical_bayes([n for _c, n, _d in usable], [d for _c, _n, d in usable])
+            rate_per = float(indicator.rate_per or 1)
+            return {c: float(r) * rate_per for (c, _n, _d), r in zip(usable, smoothed.smoothed, strict=True)}
+    return {code: float(value) for code, value, _n, _d in data if value is not None}
+
+
+def area_weights(city: City, level: str) -> SpatialWeights:
+    areas = list(Area.objects.filter(city=city, level=level).order_by("code"))
+    polygons = [a for a in areas if a.geometry and (a.area_km2 or 0) > 0]
+    if len(polygons) >= MIN_UNITS and len(polygons) == len(areas):
+        return queen_weights([a.geometry for a in polygons], [a.code for a in polygons])
+    points = [a for a in areas if a.centroid_lat is not None]
+    if len(points) < MIN_UNITS:
+        raise HotspotError(f"level {level!r} has fewer than {MIN_UNITS} areas with a place")
+    return knn_weights([(a.centroid_lon, a.centroid_lat) for a in points], [a.code for a in points], k=6)
+
+
+def h3_values(city: City, indicator: Indicator, period: str, resolution: int) -> dict[str, float]:
+    """Incident counts per h3 cell (zeros included) over the cells covering the city's areas."""
+    if not indicator.incident_categories:
+        raise HotspotError(f"indicator {indicator.code!r} does not count incidents; use --level")
+    target = parse_period(period)
+    cells: dict[str, float] = {}
+    for area in Area.objects.filter(city=city).exclude(geometry=None).only("geometry", "area_km2"):
+        if (area.area_km2 or 0) <= 0:
+            continue
+        try:
+            for cell in h3.geo_to_cells(area.geometry, resolution):
+                cells[cell] = 0.0
+        except (ValueError, TypeError):
+            continue
+    counts: dict[str, int] = defaultdict(int)
+    incidents = Incident.objects.filter(
+        city=city,
+        category__in=indicator.incident_categories,
+        occurred_at__date__gte=target.start,
+        occurred_at__date__lte=target.end,
+    ).exclude(h3_cell="")
+    for cell, n in incidents.values("h3_cell").annotate(n=Count("id")).values_list("h3_cell", "n"):
+        parent = h3.cell_to_parent(cell, resolution) if h3.get_resolution(cell) > resolution else cell
+        counts[parent] += n
+    for cell, n in counts.items():
+        cells[cell] = float(n)
+    return cells
+
+
+def analyse(
+    city: City, indicator: Indicator, period: str, *, level: str | None = None, h3_resolution: int | None = None
+) -> tuple[str, SpatialResult]:
+    """Run the analysis for one indicator, period and unit; returns (unit label, result)."""
+    period = parse_period(period).code
+    if h3_resolution is not None:
+        if not 0 <= h3_resolution <= 15:
+            raise HotspotError("the h3 resolution must be between 0 and 15")
+        values = h3_values(city, indicator, period, h3_resolution)
+        if len(values) < MIN_UNITS:
+            raise HotspotError("too few h3 cells cover the city's areas at that resolution")
+        weights = h3_weights(sorted(values), k=1)
+        unit = f"h3-{h3_resolution}"
+    else:
+        if level is None:
+            raise HotspotError("give an area level or an h3 resolution")
+        values = area_values(city, indicator, period, level)
+        if len(values) < MIN_UNITS:
+            raise HotspotError(f"indicator {indicator.code!r} has values for fewer than {MIN_UNITS} areas in {period}")
+        weights = area_weights(city, level)
+        values = {code: v for code, v in values.items() if code in set(weights.codes)}
+        unit = level
+    if np.ptp(np.array(list(values.values()), dtype=float)) == 0:
+        raise HotspotError("every unit has the same value: there is no spatial pattern to test")
+    result = hotspot_analysis(
+        values, weights, permutations=_permutations(len(values)), seed=_seed(city.slug, indicator.code, period, unit)
+    )
+    return unit, result
+
+
+def store(city: City, indicator: Indicator, period: str, unit: str, result: SpatialResult) -> HotspotResult:
+    data = result.as_dict()
+    with transaction.atomic():
+        row, _created = HotspotResult.objects.update_or_create(
+            indicator=indicator,
+            period=parse_period(period).code,
+            unit=unit,
+            defaults={
+                "city": city,
+                "weights": data["weights"],
+                "moran": data["moran"],
+                "units": data["units"],
+                "computed_at": timezone.now(),
+            },
+        )
+    return row
+
+
+def finest_polygon_level(city: City) -> str | None:
+    """The area level with the most polygon areas (neighbourhoods rather than districts)."""
+    levels = (
+        Area.objects.filter(city=city, area_km2__gt=0).values("level").annotate(n=Count("id")).order_by("-n", "level")
+    )
+    first = levels.first()
+    return first["level"] if first else None
+
+
+def compute_hotspots(city: City) -> dict[str, Any]:
+    """Hot spots of every incident indicator for the latest month, on areas and on h3 cells."""
+    stored, skipped = 0, {}
+    latest = (
+        Observation.objects.filter(city=city, period_type="month", source="incidents")
+        .order_by("-period_start")
+        .values_list("period", flat=True)
+        .first()
+    )
+    level = finest_polygon_level(city)
+    if latest is None or level is None:
+        return {"hotspot_results": 0}
+    resolution = max(0, city.h3_resolution - 1)
+    for indicator in Indicator.objects.filter(city=city).exclude(incident_categories=[]).order_by("code"):
+        for kwargs in ({"level": level}, {"h3_resolution": resolution}):
+            try:
+                unit, result = analyse(city, indicator, latest, **kwargs)
+            except HotspotError as exc:
+                skipped[f"{indicator.code}:{next(iter(kwargs.values()))}"] = str(exc)
+                continue
+            store(city, indicator, latest, unit, result)
+            stored += 1
+    return {"hotspot_results": stored, "hotspots_skipped": len(skipped), "hotspot_period": latest}
