@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 run: setup
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py demo
+	DEBUG=true $(PY) manage.py worker --once
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: set up and run the whole suite on SQLite and then on PostgreSQL, plus the checks

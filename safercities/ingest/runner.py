@@ -20,6 +20,7 @@ from django.utils import timezone
 from safercities.ingest.files import FileProblem, sha256_of
 from safercities.ingest.models import MAX_STORED_ERRORS, ImportRun
 from safercities.ingest.report import ImportRejected, ImportReport
+from safercities.jobs.queue import enqueue_on_commit
 from safercities.places.models import City
 
 
@@ -76,6 +77,9 @@ def run_import(
                 raise ImportRejected(report)
             if dry_run:
                 raise _RollBack
+            # Data changed: recompute the city's results in the background once this commits.
+            # Queued duplicates merge, so ten imports in a row cause one recomputation.
+            enqueue_on_commit("compute", city=city)
         status = ImportRun.OK
     except _RollBack:
         status = ImportRun.DRY_RUN
