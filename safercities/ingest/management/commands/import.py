@@ -137,7 +137,17 @@ class Command(BaseCommand):
         importer = getattr(import_module(module_name), function_name)
         path = options.pop("file")
         dry_run = options.pop("dry_run")
-        for key in ("verbosity", "settings", "pythonpath", "traceback", "no_color", "force_color", "skip_checks"):
+        for key in (
+            "verbosity",
+            "settings",
+            "pythonpath",
+            "traceback",
+            "no_color",
+            "force_color",
+            "skip_checks",
+            "stdout",
+            "stderr",
+        ):
             options.pop(key, None)
         options = {key: value for key, value in options.items() if value is not None and value is not False}
         report: ImportReport = importer(city, path, user=None, dry_run=dry_run, **options)
