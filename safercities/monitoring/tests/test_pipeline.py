@@ -127,3 +127,35 @@ def test_successful_import_queues_a_recompute(city, tmp_path, django_capture_on_
         rejected = import_areas(city, tmp_path / "missing.geojson")
     assert not rejected.ok
     assert Job.objects.filter(kind="compute").count() == 1  # a rejected import queues nothing new
+
+
+def test_interconnections_of_dimensions(city, areas):
+    ensure_default_definition(city)
+    compute_and_store(city, ensure_default_definition(city), 2024, "neighbourhood", draws=0)
+    out = io.StringIO()
+    call_command(
+        "interconnections",
+        "--city",
+        "testville",
+        "--period",
+        "2024",
+        "--of",
+        "indicators",
+        "--min-n",
+        "5",
+        "--json",
+        stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    pair = next(
+        p
+        for p in data["pairs"]
+        if {p["x"], p["y"]} == {"homicide-rate", "unemployment-rate"} and p["method"] == "pearson"
+    )
+    # Both rise linearly with the area number in the fixture: a perfect correlation.
+    assert pair["r"] == pytest.approx(1.0) and pair["n"] == 6
+    out = io.StringIO()
+    call_command("interconnections", "--city", "testville", "--period", "2024", "--min-n", "5", "--json", stdout=out)
+    dims = json.loads(out.getvalue())
+    assert dims["of"] == "dimensions" and dims["pairs"], "dimension pairs from the stored index results"
+    assert all(-1 <= p["r"] <= 1 and 0 <= p["q_value"] <= 1 for p in dims["pairs"])
