@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/safercities
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup run serve test test-sqlite test-postgres lint check bench clean browser
+.PHONY: setup run serve test test-sqlite test-postgres lint check bench clean system-packages messages
 
 setup: $(VENV)/.installed
 
@@ -24,13 +24,17 @@ run: setup
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: set up and run the whole suite on SQLite and then on PostgreSQL, plus the checks
-test: setup browser check test-sqlite test-postgres
+test: setup system-packages check test-sqlite test-postgres
 
-# Browser tests drive Debian's chromium (never a downloaded browser). Installed when missing; needs root.
-browser:
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@command -v chromium >/dev/null || { echo "chromium is required for the browser tests" >&2; exit 1; }
+# Debian packages the tests need: chromium for the browser tests (never a downloaded browser) and
+# gettext for the translation checks. Installed when missing; needs root (as in CI).
+system-packages:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@command -v chromium >/dev/null && command -v xgettext >/dev/null || \
+	  { echo "chromium and gettext are required for the tests" >&2; exit 1; }
 
 test-sqlite:
 	TESTING=true DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -q
@@ -54,3 +58,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) data/*.sqlite3*
+
+## messages: refresh the translation catalogues from the code and compile them (needs gettext)
+messages: setup
+	TESTING=true $(PY) manage.py makemessages -l es --no-obsolete --ignore ".venv/*" --ignore "bench/*" --ignore "docs/*"
+	TESTING=true $(PY) manage.py compilemessages -l es --ignore ".venv/*"
