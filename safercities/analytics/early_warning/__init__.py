@@ -2,6 +2,7 @@
 sustained trend? Framework-free; see docs/methodology-early-warning.md.
 
 - :class:`Farrington` — the improved Farrington method (Noufaily et al. 2013) for counts;
+- :func:`farrington_batch` — the same, for many series sharing one time index at once;
 - :class:`NaiveMeanSD` — the mean + 2 SD rule, the comparison baseline;
 - :class:`ThresholdRule` — fixed amber/red levels on any indicator;
 - :func:`mann_kendall`, :class:`SustainedTrend` — Mann–Kendall test with Sen's slope;
@@ -15,6 +16,7 @@ from safercities.analytics.early_warning.alerts import (
     from_threshold,
     from_trend,
 )
+from safercities.analytics.early_warning.batch import farrington_batch
 from safercities.analytics.early_warning.detection import Detection, DetectionResult
 from safercities.analytics.early_warning.farrington import Farrington
 from safercities.analytics.early_warning.naive import NaiveMeanSD
@@ -33,6 +35,7 @@ __all__ = [
     "TrendAlert",
     "TrendResult",
     "deduplicate",
+    "farrington_batch",
     "from_detections",
     "from_threshold",
     "from_trend",

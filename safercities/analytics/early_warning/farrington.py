@@ -380,21 +380,14 @@ class Farrington:
         return [k - j * series.per_year for j in range(self.b + 1)]
 
     def _skip(self, series: CountSeries, k: int, reason: str, explanation: str) -> Detection:
-        observed = series.values[k]
-        return Detection(
-            period=series.labels[k],
-            position=k,
-            observed=None if np.isnan(observed) else float(observed),
-            expected=None,
-            upper=None,
-            upper_amber=None,
-            alarm=False,
-            severity=None,
-            p_value=None,
-            explanation=explanation,
-            method=METHOD,
-            reason=reason,
-        )
+        return skipped_detection(series.labels[k], k, float(series.values[k]), reason, explanation)
+
+    def _insufficient(self, w: int, *, half: bool) -> str:
+        """The "insufficient history" sentence (shared with the batched evaluator, :mod:`.batch`)."""
+        need = f"{self.b} years of history plus {w} {self.frequency}s"
+        if half:
+            return f"insufficient history: fewer than half of the {need} are reported."
+        return f"insufficient history: the method needs {need}."
 
     def _fit_model(self, y: np.ndarray, X: np.ndarray, with_trend: bool) -> _Fit | None:
         cols = np.ones(X.shape[1], dtype=bool)
@@ -429,18 +422,15 @@ class Farrington:
         if np.isnan(values[k]):
             return self._skip(series, k, NO_OBSERVATION, f"no count was reported for this {unit}.")
         refs = self._references(series, k)
-        need = f"{self.b} years of history plus {w} {unit}s"
         if refs is None or refs[-1] - w < 0:
-            return self._skip(series, k, INSUFFICIENT_HISTORY, f"insufficient history: the method needs {need}.")
+            return self._skip(series, k, INSUFFICIENT_HISTORY, self._insufficient(w, half=False))
         start, levels = seasonal_blocks(refs, w, p)
         positions = np.arange(start, k + 1)
         keep = ~np.isnan(levels) & (positions < k - g) & ~np.isnan(values[start : k + 1])
         pos, lev, y = positions[keep], levels[keep].astype(int), values[start : k + 1][keep]
         in_windows = int(np.sum(lev == p))
         if in_windows * 2 < self.b * (2 * w + 1):
-            return self._skip(
-                series, k, INSUFFICIENT_HISTORY, f"insufficient history: fewer than half of the {need} are reported."
-            )
+            return self._skip(series, k, INSUFFICIENT_HISTORY, self._insufficient(w, half=True))
         # Design: intercept (= the window level p), centred time, one dummy per other level present.
         others = [lvl for lvl in np.unique(lev) if lvl != p]
         X = np.column_stack([np.ones(len(y)), (pos - k).astype(float)] + [(lev == lvl).astype(float) for lvl in others])
@@ -475,11 +465,52 @@ class Farrington:
         else:
             _, upper, p_value = noufaily_threshold(eta0, se0, phi, self.alpha, observed, self.threshold_method)
             _, upper_amber, _ = noufaily_threshold(eta0, se0, phi, self.alpha_amber, observed, self.threshold_method)
+        recent = None
+        if self.limit54 is not None:
+            recent = float(np.nansum(values[max(0, k - self.limit54[1] + 1) : k + 1]))
+        return self._conclude(
+            label=series.labels[k],
+            k=k,
+            observed=observed,
+            recent=recent,
+            mu0=mu0,
+            upper=upper,
+            upper_amber=upper_amber,
+            p_value=p_value,
+            phi=phi,
+            trend_coefficient=float(fit.beta[1]) if fit.trend else None,
+            n_reference=len(y),
+            w=w,
+            p=p,
+            g=g,
+        )
+
+    def _conclude(
+        self,
+        *,
+        label: str,
+        k: int,
+        observed: float,
+        recent: float | None,
+        mu0: float,
+        upper: float,
+        upper_amber: float,
+        p_value: float,
+        phi: float,
+        trend_coefficient: float | None,
+        n_reference: int,
+        w: int,
+        p: int,
+        g: int,
+    ) -> Detection:
+        """Grade an evaluated period and write its explanation (shared with the batched evaluator, so that
+        both give the same words). ``recent`` is the count over the ``limit54`` span, ``trend_coefficient``
+        None when the trend was dropped."""
+        unit = self.frequency
         reason = None
         if self.limit54 is not None:
             cases, span = self.limit54
-            recent = float(np.nansum(values[max(0, k - span + 1) : k + 1]))
-            if recent < cases:
+            if recent < cases:  # type: ignore[operator]
                 reason = TOO_FEW_RECENT_CASES
         can_alarm = reason is None and observed > 0
         severity = None
@@ -487,14 +518,17 @@ class Farrington:
             severity = "red"
         elif can_alarm and observed > upper_amber:
             severity = "amber"
-        trend_text = f"with a trend of {math.expm1(fit.beta[1]) * 100:+.1f}% per {unit}" if fit.trend else "no trend"
+        trend_used = trend_coefficient is not None
+        trend_text = (
+            f"with a trend of {math.expm1(trend_coefficient) * 100:+.1f}% per {unit}" if trend_used else "no trend"
+        )
         baseline = (
-            f"{len(y)} {unit}s from the past {self.b} years (same {unit} ±{w} and {p - 1} seasonal blocks), "
+            f"{n_reference} {unit}s from the past {self.b} years (same {unit} ±{w} and {p - 1} seasonal blocks), "
             f"last {g} {unit}s left out, past outbreaks down-weighted, {trend_text}, overdispersion {phi:.2f}"
         )
         explanation = describe_exceedance(
             observed=observed,
-            expected=mu0,
+            expected=shown_expected(mu0),
             upper=upper,
             upper_amber=upper_amber,
             severity=severity,
@@ -507,7 +541,7 @@ class Farrington:
             cases, span = self.limit54  # type: ignore[misc]
             explanation += f" No alarm: fewer than {cases} cases in the last {span} {unit}s."
         return Detection(
-            period=series.labels[k],
+            period=label,
             position=k,
             observed=observed,
             expected=mu0,
@@ -520,7 +554,36 @@ class Farrington:
             method=METHOD,
             reason=reason,
             phi=phi,
-            trend_used=fit.trend,
-            trend_coefficient=float(fit.beta[1]) if fit.trend else None,
-            n_reference=len(y),
+            trend_used=trend_used,
+            trend_coefficient=trend_coefficient,
+            n_reference=n_reference,
         )
+
+
+def shown_expected(mu0: float) -> float:
+    """The expected value as the explanation prints it, rounded to 9 significant digits first.
+
+    A baseline that is a plain mean (no trend, no down-weighting) is often a tie for one decimal, e.g.
+    9/12 = 0.75; whether IRLS returns 0.7499999999999998 or 0.7500000000000002 would otherwise decide
+    between "0.7" and "0.8" (and 1/0.75 between "1.3×" and "1.4×"). ``Detection.expected`` keeps the
+    unrounded value.
+    """
+    return float(f"{mu0:.9g}")
+
+
+def skipped_detection(label: str, k: int, observed: float, reason: str, explanation: str) -> Detection:
+    """A period that could not be evaluated (``observed`` NaN when missing)."""
+    return Detection(
+        period=label,
+        position=k,
+        observed=None if np.isnan(observed) else float(observed),
+        expected=None,
+        upper=None,
+        upper_amber=None,
+        alarm=False,
+        severity=None,
+        p_value=None,
+        explanation=explanation,
+        method=METHOD,
+        reason=reason,
+    )
