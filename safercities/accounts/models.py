@@ -48,3 +48,61 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.city or _('network')} · {self.get_role_display()}"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in, keyed by a keyed hash of the username or of the client address.
+
+    Neither the username nor the IP address is stored in clear (privacy: no IP kept beyond rate
+    limiting); rows older than the throttling window are purged.
+    """
+
+    class Kind(models.TextChoices):
+        USERNAME = "username", _("username")
+        CLIENT = "client", _("client address")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "created_at"])]
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.kind} failure at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TwoFactor(models.Model):
+    """A user's TOTP (RFC 6238) secret; confirmed once the user has entered a valid code."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last accepted time step: a code is never accepted twice (RFC 6238 §5.2).
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("two-factor device")
+        verbose_name_plural = _("two-factor devices")
+
+    def __str__(self) -> str:
+        return f"{self.user} · TOTP"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for when the authenticator is lost; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique")]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'used' if self.used_at else 'unused'} recovery code"

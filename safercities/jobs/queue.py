@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 # kind -> "module:function"; the function takes (job: Job) and returns a JSON-able result.
 TASKS: dict[str, str] = {
     "compute": "safercities.monitoring.tasks:compute_city",
+    "import": "safercities.workspace.tasks:run_upload",
 }
 STALE_AFTER = timedelta(minutes=10)
 

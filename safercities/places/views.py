@@ -1,14 +1,10 @@
-"""Public pages about places, and the health check."""
+"""The health check (the public pages are in safercities.portal)."""
 
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-
-from safercities.places.models import City
 
 
 @never_cache
@@ -22,11 +18,3 @@ def health(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
 
-
-def home(request: HttpRequest) -> HttpResponse:
-    cities = (
-        City.objects.filter(is_public=True)
-        .annotate(area_count=Count("areas", distinct=True), indicator_count=Count("indicators", distinct=True))
-        .order_by("name")
-    )
-    return render(request, "places/home.html", {"cities": cities})

@@ -1,0 +1,78 @@
+"""Sign-in throttling: lock a username, and slow a client address, after repeated failures.
+
+Failures are counted in a sliding window (``LOGIN_FAILURE_WINDOW`` seconds). A username is locked after
+``LOGIN_FAILURE_LIMIT`` failures, a client address after ``LOGIN_CLIENT_FAILURE_LIMIT`` (higher: many
+people may share one municipal proxy). Keys are HMAC-SHA256 digests under ``SECRET_KEY``, so the table
+holds no IP address and no username in clear; rows older than the window are purged on every write.
+A successful sign-in clears the username's failures (not the address's: an attacker must not be able
+to reset the address counter with an account of their own).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+
+from safercities.accounts.models import LoginFailure
+
+
+def _digest(kind: str, value: str) -> str:
+    message = f"login-throttle:{kind}:{value}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The client's address; behind a trusted proxy, the last hop the proxy appended."""
+    if request is None:
+        return "unknown"
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _keys(username: str, request: HttpRequest | None) -> list[tuple[str, str, int]]:
+    return [
+        (LoginFailure.Kind.USERNAME, _digest("u", username.strip().casefold()), settings.LOGIN_FAILURE_LIMIT),
+        (LoginFailure.Kind.CLIENT, _digest("c", client_address(request)), settings.LOGIN_CLIENT_FAILURE_LIMIT),
+    ]
+
+
+def _window_start() -> Any:
+    return timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+
+
+def locked_for(username: str, request: HttpRequest | None) -> int:
+    """Seconds until another attempt is allowed for this username or address (0: allowed now)."""
+    start = _window_start()
+    wait = 0
+    for kind, key, limit in _keys(username, request):
+        recent = LoginFailure.objects.filter(kind=kind, key=key, created_at__gte=start).order_by("-created_at")
+        times = list(recent.values_list("created_at", flat=True)[:limit])
+        if len(times) >= limit:
+            # Locked until the limit-th most recent failure leaves the window.
+            unlock = times[-1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+            wait = max(wait, int((unlock - timezone.now()).total_seconds()) + 1)
+    return wait
+
+
+def record_failure(username: str, request: HttpRequest | None) -> None:
+    """Count a failed password or second-factor attempt, and purge what has left the window."""
+    now = timezone.now()
+    LoginFailure.objects.filter(created_at__lt=_window_start()).delete()
+    LoginFailure.objects.bulk_create(
+        [LoginFailure(kind=kind, key=key, created_at=now) for kind, key, _limit in _keys(username, request)]
+    )
+
+
+def clear(username: str, request: HttpRequest | None) -> None:
+    """Forget the username's failures after a complete, successful sign-in."""
+    kind, key, _limit = _keys(username, request)[0]
+    LoginFailure.objects.filter(kind=kind, key=key).delete()

@@ -1,0 +1,374 @@
+"""Public pages: home, city, area profile, indicator, network, methodology, and the map's JSON.
+
+Views stay thin: layers.py resolves what is asked, queries.py reads and protects the numbers,
+presenters.py turns them into shapes and charts. Non-public cities and indicators are 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from safercities.places.models import Area
+from safercities.portal import layers, presenters, queries
+from safercities.portal.queries import Value
+
+
+def _area_href(city_slug: str):
+    return lambda area: reverse("portal:area", args=[city_slug, area.code])
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    cities = list(queries.visible_cities(request.user))
+    return render(request, "portal/home.html", {"cities": cities})
+
+
+def city(request: HttpRequest, slug: str) -> HttpResponse:
+    city = queries.visible_city(request.user, slug)
+    layer = layers.resolve(city, request.GET)
+    area_map = presenters.choropleth(
+        layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=layer.higher_is_worse
+    )
+    indicators = list(queries.public_indicators(city))
+    figures = queries.city_figures(city, indicators, layer.level)
+    key_indicators = _key_indicators(indicators, figures, city)
+    hotspot = _hotspot_context(request, city)
+    context = {
+        "city": city,
+        "layer": layer,
+        "layer_choices": layers.layer_choices(city),
+        "map": area_map,
+        "map_caption": _caption(layer),
+        "rows": [(area, layer.values.get(area.pk, queries.NO_DATA)) for area in layer.areas],
+        "ranking": layer.results,
+        "ranked": sum(1 for r in layer.results if r.rank is not None),
+        "least_secure": _least_secure(layer.results),
+        "dimensions": queries.dimensions(),
+        "key_indicators": key_indicators,
+        "alerts": queries.public_alerts(city),
+        "hotspot": hotspot,
+        "tile_url": getattr(settings, "MAP_TILE_URL", ""),
+    }
+    return render(request, "portal/city.html", context)
+
+
+def map_json(request: HttpRequest, slug: str) -> JsonResponse:
+    """The city page's map as GeoJSON (simplified polygons, protected values, classes and colours)."""
+    city = queries.visible_city(request.user, slug)
+    layer = layers.resolve(city, request.GET)
+    area_map = presenters.choropleth(
+        layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=layer.higher_is_worse
+    )
+    from safercities.portal.maps import geometry_of
+
+    fills = {shape.key: shape.fill for shape in area_map.shapes}
+    features = []
+    for area in layer.areas:
+        geometry = geometry_of(area.geometry)
+        if geometry is None:
+            continue
+        value = layer.values.get(area.pk, queries.NO_DATA)
+        simple = geometry.simplify(0.0005, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _rounded(simple.__geo_interface__),
+                "properties": {
+                    "code": area.code,
+                    "name": area.name,
+                    "value": value.value,
+                    "withheld": value.withheld,
+                    "display": presenters.display(value),
+                    "fill": fills.get(area.code),
+                    "href": reverse("portal:area", args=[city.slug, area.code]),
+                },
+            }
+        )
+    legend = [{"low": c.low, "high": c.high, "fill": c.colour, "count": c.count} for c in area_map.legend]
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "layer": layer.key,
+            "period": layer.year,
+            "level": layer.level,
+            "legend": legend,
+            "features": features,
+        }
+    )
+
+
+def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
+    def walk(item: Any) -> Any:
+        if isinstance(item, (list, tuple)):
+            if item and isinstance(item[0], float):
+                return [round(c, 5) for c in item]
+            return [walk(i) for i in item]
+        return item
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+
+
+def _caption(layer: layers.Layer) -> str:
+    from safercities.portal.templatetags.portal import level_label
+
+    if layer.indicator is not None:
+        what = f"{layer.indicator.translated('name')} ({layer.indicator.unit})"
+    elif layer.dimension is not None:
+        what = _("%(dimension)s: dimension score (0–10)") % {"dimension": layer.dimension.translated("name")}
+    else:
+        what = _("Human Security Index (0–10, higher is less secure)")
+    where = level_label(layer.level or "")
+    return f"{what} · {where} · {layer.year}" if layer.year else what
+
+
+def _least_secure(results: list) -> dict[str, Any] | None:
+    ranked = [r for r in results if r.rank is not None and r.score is not None]
+    if not ranked:
+        return None
+    top = min(ranked, key=lambda r: (r.rank, r.area.code))
+    drivers = sorted(
+        ((code, score) for code, score in (top.dimensions or {}).items() if score is not None),
+        key=lambda item: -item[1],
+    )[:2]
+    names = {d.code: d.translated("name") for d in queries.dimensions()}
+    return {"result": top, "drivers": [(names.get(code, code), score) for code, score in drivers], "n": len(ranked)}
+
+
+def _key_indicators(indicators: list, figures: dict, city) -> list[dict[str, Any]]:
+    """Indicators with an official (SDG) code and data: latest city figure, trend, sparkline."""
+    sensitive = queries.sensitive_categories(city)
+    out = []
+    for indicator in indicators:
+        years = figures.get(indicator.pk) or {}
+        if not indicator.official_code or not years:
+            continue
+        k = queries.threshold_for(indicator, sensitive)
+        ordered = sorted(years)
+        protected = queries.protect(indicator, {y: years[y][:2] for y in ordered}, k)
+        points = [(str(y), protected[y]) for y in ordered]
+        out.append(_trend_row(indicator, points, how=years[ordered[-1]][2]))
+    return out[:12]
+
+
+def _trend_row(indicator, points: list[tuple[str, Value]], **extra: Any) -> dict[str, Any]:
+    from safercities.portal.charts import trend
+
+    values = [v.value for _label, v in points]
+    return {
+        "indicator": indicator,
+        "latest": points[-1] if points else None,
+        "points": points,
+        "trend": trend(values, higher_is_worse=indicator.higher_is_worse),
+        "spark": presenters.chart(points, width=96, height=28, dots=False),
+        **extra,
+    }
+
+
+def _hotspot_context(request: HttpRequest, city) -> dict[str, Any] | None:
+    results = queries.hotspot_results(city)
+    if not results:
+        return None
+    sensitive = queries.sensitive_categories(city)
+    choices = sorted({(r.indicator.code, r.indicator.translated("name")) for r in results}, key=lambda c: c[1])
+    wanted = request.GET.get("hotspot")
+    codes = [code for code, _name in choices]
+    code = wanted if wanted in codes else ("violent-crime-rate" if "violent-crime-rate" in codes else codes[0])
+    unit_wanted = request.GET.get("unit", "")
+    candidates = [r for r in results if r.indicator.code == code]
+    result = next((r for r in candidates if r.unit == unit_wanted), candidates[0])
+    withheld_note = ""
+    if not queries.publishable_hotspot(result, sensitive):
+        withheld_note = _("Cells of this sensitive category are finer than may be published; see the areas.")
+        area_results = [r for r in candidates if queries.h3_resolution_of(r.unit) is None]
+        if not area_results:
+            return {"choices": choices, "code": code, "note": withheld_note, "map": None, "units": []}
+        result = area_results[0]
+    k = queries.threshold_for(result.indicator, sensitive)
+    units = queries.hotspot_units(result, k)
+    is_cells = queries.h3_resolution_of(result.unit) is not None
+    base_level = None
+    if is_cells:
+        levels = queries.map_levels(city)
+        base_level = levels[-1] if levels else None
+    areas = {a.code: a for a in Area.objects.filter(city=city, level=base_level if is_cells else result.unit)}
+    hot_map = presenters.hotspot_map(units, areas, href=_area_href(city.slug))
+    names = {code: area.name for code, area in areas.items()}
+    significant = [dict(u, name=names.get(u["code"], "")) for u in units if u["hotspot"]]
+    return {
+        "choices": choices,
+        "code": code,
+        "result": result,
+        "units_available": [(r.unit, r.unit) for r in candidates],
+        "map": hot_map,
+        "significant": sorted(significant, key=lambda u: (u["hotspot"] != "hot", -(u["z"] or 0))),
+        "is_cells": is_cells,
+        "note": withheld_note,
+    }
+
+
+def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    city = queries.visible_city(request.user, slug)
+    area = get_object_or_404(Area.objects.select_related("parent"), city=city, code=code)
+    indicators = list(queries.public_indicators(city))
+    sensitive = queries.sensitive_categories(city)
+    definition = queries.default_definition(city)
+    years = queries.index_years(city, definition)
+    year = layers._year(request.GET.get("period"), years)
+    result = None
+    peers = 0
+    if definition is not None and year is not None:
+        result = definition.results.filter(area=area, period=f"{year:04d}").first()
+        peers = definition.results.filter(period=f"{year:04d}", level=area.level, rank__isnull=False).count()
+    series = queries.area_series([area.pk], indicators)
+    figures = queries.city_figures(city, indicators, area.level)
+    latest_year = max((y for s in series.values() for y in s), default=None)
+    thresholds = {i.pk: queries.threshold_for(i, sensitive) for i in indicators}
+    disaggregated = queries.disaggregations(indicators, [area.pk], latest_year, thresholds) if latest_year else {}
+    by_dimension: dict[str, list[dict[str, Any]]] = {}
+    for indicator in indicators:
+        years_of = series.get(indicator.pk)
+        if not years_of:
+            continue
+        k = thresholds[indicator.pk]
+        ordered = sorted(years_of)
+        protected = queries.protect(indicator, {y: years_of[y] for y in ordered}, k)
+        points = [(str(y), protected[y]) for y in ordered]
+        last = ordered[-1]
+        city_raw = (figures.get(indicator.pk) or {}).get(last)
+        city_value = (
+            queries.protect(indicator, {0: city_raw[:2]}, k, decimals=protected[last].decimals)[0]
+            if city_raw
+            else queries.NO_DATA
+        )
+        row = _trend_row(
+            indicator,
+            points,
+            year=last,
+            city_value=city_value,
+            city_how=city_raw[2] if city_raw else "",
+            disaggregation=disaggregated.get(indicator.pk, []) if last == latest_year else [],
+        )
+        by_dimension.setdefault(indicator.dimension.code, []).append(row)
+    dimension_rows = [
+        {
+            "dimension": d,
+            "score": (result.dimensions or {}).get(d.code) if result else None,
+            "indicators": by_dimension.get(d.code, []),
+        }
+        for d in queries.dimensions()
+    ]
+    context = {
+        "city": city,
+        "area": area,
+        "year": year,
+        "years": years,
+        "result": result,
+        "peers": peers,
+        "dimension_rows": dimension_rows,
+        "children": area.children.order_by("code"),
+        "hotspots": queries.area_hotspots(area),
+        "alerts": queries.public_alerts(city, area=area),
+        # Include point: other apps (resident reports, actions) add sections about this area here.
+        "area_sections": getattr(settings, "PORTAL_AREA_SECTIONS", []),
+    }
+    return render(request, "portal/area.html", context)
+
+
+def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    city = queries.visible_city(request.user, slug)
+    indicator = queries.public_indicator(city, code)
+    layer = layers.resolve(city, request.GET, indicator=indicator)
+    area_map = presenters.choropleth(
+        layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=indicator.higher_is_worse
+    )
+    k = queries.threshold_for(indicator, queries.sensitive_categories(city))
+    figures = queries.city_figures(city, [indicator], layer.level).get(indicator.pk, {})
+    ordered = sorted(figures)
+    protected = queries.protect(indicator, {y: figures[y][:2] for y in ordered}, k)
+    points = [(str(y), protected[y]) for y in ordered]
+    pooled_ids = [a.pk for a in layer.areas]
+    whole = queries.city_area(city)
+    disaggregation: list = []
+    if layer.year:
+        ids = [whole.pk] if whole is not None else pooled_ids
+        disaggregation = queries.disaggregations([indicator], ids, layer.year, {indicator.pk: k}).get(indicator.pk, [])
+        if not disaggregation and whole is not None:
+            disaggregation = queries.disaggregations([indicator], pooled_ids, layer.year, {indicator.pk: k}).get(
+                indicator.pk, []
+            )
+    context = {
+        "city": city,
+        "indicator": indicator,
+        "layer": layer,
+        "map": area_map,
+        "map_caption": _caption(layer),
+        "rows": [(a, layer.values.get(a.pk, queries.NO_DATA)) for a in layer.areas],
+        "points": points,
+        "chart": presenters.chart(points),
+        "how": figures[ordered[-1]][2] if ordered else "",
+        "disaggregation": disaggregation,
+        "threshold": k,
+    }
+    return render(request, "portal/indicator.html", context)
+
+
+def network(request: HttpRequest) -> HttpResponse:
+    """Cities side by side on what each made public: index coverage and their public indicators."""
+    cities = list(queries.visible_cities(request.user))
+    columns = []
+    rows: dict[str, dict[str, Any]] = {}
+    for city in cities:
+        indicators = list(queries.public_indicators(city))
+        levels = queries.map_levels(city)
+        figures = queries.city_figures(city, indicators, levels[-1] if levels else None)
+        sensitive = queries.sensitive_categories(city)
+        definition = queries.default_definition(city)
+        years = queries.index_years(city, definition) if definition else []
+        columns.append({"city": city, "index_year": years[0] if years else None, "indicators": len(indicators)})
+        for indicator in indicators:
+            years_of = figures.get(indicator.pk)
+            entry = rows.setdefault(
+                indicator.code,
+                {
+                    "code": indicator.code,
+                    "name": indicator.translated("name"),
+                    "unit": indicator.unit,
+                    "dimension": indicator.dimension,
+                    "cells": {},
+                },
+            )
+            if years_of:
+                last = max(years_of)
+                value = queries.protect(
+                    indicator, {0: years_of[last][:2]}, queries.threshold_for(indicator, sensitive)
+                )[0]
+                entry["cells"][city.pk] = (value, last)
+    table = [
+        {**row, "cells": [row["cells"].get(c["city"].pk) for c in columns]}
+        for row in sorted(rows.values(), key=lambda r: (r["dimension"].order, r["name"]))
+        if row["cells"]
+    ]
+    return render(request, "portal/network.html", {"columns": columns, "table": table})
+
+
+def methodology(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/methodology.html",
+        {
+            "docs_url": getattr(settings, "PORTAL_DOCS_URL", ""),
+            "dimensions": queries.dimensions(),
+            "docs": [
+                ("methodology.md", _("Methodology: overview, allocation and disclosure control")),
+                ("methodology-index.md", _("The composite index and its uncertainty")),
+                ("methodology-early-warning.md", _("Early-warning alerts")),
+                ("methodology-spatial.md", _("Hot spots and spatial statistics")),
+                ("portal.md", _("What the public pages show")),
+            ],
+        },
+    )
