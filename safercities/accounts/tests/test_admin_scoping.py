@@ -62,3 +62,12 @@ def test_network_admin_sees_all(client, nora, areas):
     client.force_login(nora)
     listing = client.get("/en/admin/places/area/")
     assert b"Testville One" in listing.content and b"Otherburg One" in listing.content
+
+
+def test_membership_form_explains_the_network_admin_rule(city, rita):
+    from safercities.accounts.admin import MembershipForm
+
+    form = MembershipForm(data={"user": rita.pk, "city": city.pk, "role": "network_admin"})
+    assert not form.is_valid() and "leave the city empty" in str(form.errors["city"])
+    form = MembershipForm(data={"user": rita.pk, "city": "", "role": "analyst"})
+    assert not form.is_valid() and "Choose the city" in str(form.errors["city"])
