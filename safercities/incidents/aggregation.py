@@ -1,8 +1,8 @@
 """Incidents → monthly observations of the indicators that count them (docs/import-incidents.md).
 
 For every indicator of the city with ``incident_categories``, the incidents of those categories are
-counted per area and calendar month *in the city's time zone* by one ``GROUP BY`` in the database (the
-rows never come into Python), rolled up to every ancestor area, and written as observations:
+counted per area and calendar month *in the city's time zone* (``Incident.month``) by one ``GROUP BY`` in
+the database (the rows never come into Python), rolled up to every ancestor area, and written as observations:
 
 - ``sum``:  value = count
 - ``rate``: value = count / population × rate_per, population = the area's total population
@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import bisect
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Max, Min
+import numpy as np
+import pandas as pd
+from django.db.models import Count, Max, Min, Q
 
 from safercities.analytics.periods import month_period, parse_period
 from safercities.incidents.bulk import merger
@@ -109,52 +110,75 @@ def aggregate_incidents(city: City, *, months: Iterable[str] | None = None) -> d
     limited = month_codes is not None
     categories = sorted({c for i in indicators for c in i.incident_categories})
 
-    # One GROUP BY (area, category, source) per local month, over that month's range of instants: exact
-    # in the city's time zone (DST included), served by the (city, category, occurred_at) index, and
-    # portable — a per-row time-zone function would run in Python on SQLite (~25 µs a row).
+    # One GROUP BY (area, category, source, month) over the stored local month (Incident.month, written by
+    # the importer and by Incident.save): no time-zone arithmetic per row, portable, one pass over the rows.
     incidents = Incident.objects.filter(city=city, category__in=categories, area__isnull=False)
-    if month_codes is None:
-        bounds = incidents.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-        month_codes = _months_between(bounds["first"], bounds["last"], tz)
     chains = _ancestors(city)
-    # (area, category, (year, month)) → [all, community]
-    cells: dict[tuple[int, str, tuple[int, int]], list[int]] = defaultdict(lambda: [0, 0])
-    for code in month_codes:
-        period = parse_period(code)
-        start = datetime.combine(period.start, time(0), tzinfo=tz)
-        end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz)
-        grouped = (
-            incidents.filter(occurred_at__gte=start, occurred_at__lt=end)
-            .values_list("area_id", "category", "source")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        key_month = (period.start.year, period.start.month)
-        for area_id, category, source, n in grouped:
-            community = n if source == Incident.COMMUNITY else 0
-            for ancestor in chains.get(area_id, (area_id,)):
-                cell = cells[(ancestor, category, key_month)]
-                cell[0] += n
-                cell[1] += community
+    columns = ["area", "category", "source", "year", "month", "n"]
+    frames: list[pd.DataFrame] = []
 
-    by_category: dict[str, list[tuple[int, tuple[int, int], int, int]]] = defaultdict(list)
-    for (area_id, category, key_month), (n, community) in cells.items():
-        by_category[category].append((area_id, key_month, n, community))
+    grouped_by_month = incidents if not limited else incidents.filter(Q(month__in=month_codes) | Q(month=""))
+    rows = grouped_by_month.values_list("area_id", "category", "source", "month").annotate(n=Count("id")).order_by()
+    stored = pd.DataFrame(list(rows), columns=["area", "category", "source", "code", "n"])
+    blank_seen = bool((stored["code"] == "").any())
+    stored = stored[stored["code"] != ""]
+    stored["year"] = stored["code"].str[:4].astype(np.int64)
+    stored["month"] = stored["code"].str[5:7].astype(np.int64)
+    frames.append(stored[columns])
+
+    # Rows written without a month (bulk writes that bypass save()): one GROUP BY per local month over that
+    # month's range of instants, exact in the city's time zone (DST included).
+    if blank_seen:
+        blank = incidents.filter(month="")
+        if month_codes is None:
+            bounds = blank.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
+            scan = _months_between(bounds["first"], bounds["last"], tz)
+        else:
+            scan = month_codes
+        for code in scan:
+            period = parse_period(code)
+            start = datetime.combine(period.start, time(0), tzinfo=tz)
+            end = datetime.combine(period.end + timedelta(days=1), time(0), tzinfo=tz)
+            grouped = (
+                blank.filter(occurred_at__gte=start, occurred_at__lt=end)
+                .values_list("area_id", "category", "source")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            frame = pd.DataFrame(list(grouped), columns=["area", "category", "source", "n"])
+            frame["year"], frame["month"] = period.start.year, period.start.month
+            frames.append(frame[columns])
+
+    # Every count goes to its area and to all the area's ancestors, in one merge and one group-by.
+    counts = pd.concat(frames, ignore_index=True)
+    counts["community"] = np.where(counts["source"] == Incident.COMMUNITY, counts["n"], 0)
+    links = [(area_id, ancestor) for area_id, chain in chains.items() for ancestor in chain]
+    links += [(area_id, area_id) for area_id in set(counts["area"].tolist()) - set(chains)]
+    ancestry = pd.DataFrame(links, columns=["area", "ancestor"])
+    cells = (
+        counts.merge(ancestry, on="area")
+        .groupby(["ancestor", "category", "year", "month"], as_index=False)[["n", "community"]]
+        .sum()
+    )
 
     populations = _populations(city)
     codes = dict(Area.objects.filter(city=city).values_list("id", "code"))
     missing_population: set[str] = set()
     # (indicator, area, period) → (value, numerator, denominator, quality, period start, period end)
     fresh: dict[tuple[int, int, str], tuple[float, float, float | None, str, date, date]] = {}
+    periods: dict[tuple[int, int], Any] = {}
     for indicator in indicators:
-        totals: dict[tuple[int, tuple[int, int]], list[int]] = defaultdict(lambda: [0, 0])
-        for category in set(indicator.incident_categories):
-            for area_id, key_month, n, community in by_category.get(category, ()):
-                total = totals[(area_id, key_month)]
-                total[0] += n
-                total[1] += community
-        for (area_id, (year, month)), (n, community) in totals.items():
-            period = month_period(year, month)
+        totals = (
+            cells[cells["category"].isin(set(indicator.incident_categories))]
+            .groupby(["ancestor", "year", "month"], as_index=False)[["n", "community"]]
+            .sum()
+        )
+        for area_id, year, month, n, community in zip(
+            *(totals[c].tolist() for c in ("ancestor", "year", "month", "n", "community")), strict=True
+        ):
+            period = periods.get((year, month))
+            if period is None:
+                period = periods[(year, month)] = month_period(year, month)
             quality = Observation.COMMUNITY if community else Observation.OFFICIAL
             if indicator.aggregation == "rate":
                 years, values = populations.get(area_id, ([], []))

@@ -1,19 +1,25 @@
-"""``import_incidents``: one CSV row per event, streamed in chunks, validated whole, then merged.
+"""``import_incidents``: one CSV row per event, read in chunks, validated whole, then merged.
 
 Two passes keep memory bounded for files of millions of rows (docs/import-incidents.md):
 
-1. **Validate** chunk by chunk (``settings.IMPORT_CHUNK_ROWS``): every problem is reported with its row
-   and field; what survives is kept only as compact arrays (float64 coordinates, int64 epoch seconds,
-   small-int category codes, the area id, the h3 cell and a 20-byte content digest per row).
-2. **Write**, only when no row failed: stage the rows chunk by chunk and merge them in one statement
-   (``COPY`` + ``INSERT … ON CONFLICT`` on PostgreSQL; see :mod:`safercities.incidents.bulk`), then
-   re-aggregate the monthly observations, all inside the runner's single transaction.
+1. **Validate** chunk by chunk (``settings.IMPORT_CHUNK_ROWS``): the file is read with pandas' C parser
+   (all cells as text) and every check is an array operation; a file that parser cannot take as it is
+   (a row with more fields than the header, a field over the size limit, an unterminated quote, an
+   undecodable byte) is read again from the start with the ``csv`` module, which reports such rows one by
+   one. Every problem is reported with its row and field; what survives is kept only as compact arrays
+   (float64 coordinates, int64 epoch seconds, small-int category and month codes, the area id, the h3 cell
+   and a 20-byte content digest per row).
+2. **Write**, only when no row failed: rows sorted by time are staged chunk by chunk and merged (binary
+   ``COPY`` of compact columns on PostgreSQL; straight into the table on SQLite when the city has no
+   incident yet; see :mod:`safercities.incidents.bulk`), then the monthly observations are re-aggregated,
+   all inside the runner's single transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -24,12 +30,13 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 
-from safercities.incidents.bulk import merger
+from safercities.incidents.bulk import Stage, binary_copy, merger, pg_timestamps
 from safercities.incidents.models import Incident, IncidentCategory
 from safercities.incidents.spatial import AreaIndex, h3_cells, h3_strings
-from safercities.ingest.files import FileProblem, check_kind, parse_date, read_csv
-from safercities.ingest.models import MAX_STORED_ERRORS
+from safercities.ingest.files import MAX_FIELD_CHARS, FileProblem, Table, _is_hxl_row, check_kind, parse_date, read_csv
+from safercities.ingest.models import MAX_STORED_ERRORS, ImportRun
 from safercities.ingest.report import ImportReport
 from safercities.ingest.runner import ImportContext, run_import
 from safercities.places.models import Area, City
@@ -104,6 +111,12 @@ class _Columns:
     area: str | None
     id: str | None
 
+    def roles(self) -> dict[str, str]:
+        """Role (``time``, ``category``, …) → column name, for the columns the file has."""
+        names = {"time": self.time, "category": self.category, "lat": self.lat, "lon": self.lon}
+        names |= {"area": self.area, "id": self.id}
+        return {role: name for role, name in names.items() if name}
+
 
 @dataclass
 class _Accumulator:
@@ -117,10 +130,12 @@ class _Accumulator:
     area: list[np.ndarray] = field(default_factory=list)
     cell: list[np.ndarray] = field(default_factory=list)
     digest: list[np.ndarray] = field(default_factory=list)
+    month: list[np.ndarray] = field(default_factory=list)
     ids: list[np.ndarray] = field(default_factory=list)
     id_digest: list[np.ndarray] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
     category_names: dict[str, str] = field(default_factory=dict)
+    months: dict[str, int] = field(default_factory=dict)
 
     def concat(self, name: str, dtype: Any) -> np.ndarray:
         parts = getattr(self, name)
@@ -213,14 +228,30 @@ def _parse_times(text: pd.Series, tz: zoneinfo.ZoneInfo, date_format: str | None
             parsed = _localize(parsed, tz)
         epoch[todo] = _to_epoch(parsed)
     else:
-        serial = todo & text.str.fullmatch(_SERIAL.pattern).to_numpy()
+        # Fast path: the shape of the first value names one strict ISO format, parsed in C for the whole
+        # chunk; only the values it leaves go through the general readers below.
+        fast = _fast_format(text, todo)
+        if fast is not None:
+            parsed = pd.to_datetime(text[todo], format=fast, errors="coerce")
+            read = parsed.notna().to_numpy()
+            if read.any():
+                where = np.flatnonzero(todo)[read]
+                epoch[where] = _to_epoch(_localize(parsed[read], tz))
+            todo = todo & (epoch == _NO_TIME)
+        serial = np.zeros(n, dtype=bool)
+        if todo.any():
+            serial[todo] = text[todo].str.fullmatch(_SERIAL.pattern).to_numpy(dtype=bool)
         if serial.any():
             days = pd.to_numeric(text[serial], errors="coerce").to_numpy()
             good = (days >= 20_000) & (days <= 80_000)
             naive = pd.Series(pd.Timestamp("1899-12-30") + pd.to_timedelta(np.where(good, days, np.nan), unit="D"))
             epoch[serial] = _to_epoch(_localize(naive.dt.round("s"), tz))
         rest = todo & ~serial
-        offset = rest & text.str.contains(_OFFSET.pattern, regex=True, flags=re.IGNORECASE).to_numpy()
+        offset = np.zeros(n, dtype=bool)
+        if rest.any():
+            offset[rest] = (
+                text[rest].str.contains(_OFFSET.pattern, regex=True, flags=re.IGNORECASE).to_numpy(dtype=bool)
+            )
         if offset.any():
             epoch[offset] = _to_epoch(pd.to_datetime(text[offset], format="ISO8601", utc=True, errors="coerce"))
         naive_mask = rest & ~offset
@@ -245,11 +276,36 @@ def _parse_times(text: pd.Series, tz: zoneinfo.ZoneInfo, date_format: str | None
     return epoch, problems
 
 
+_FAST_FORMATS = {
+    (19, " "): "%Y-%m-%d %H:%M:%S",
+    (19, "T"): "%Y-%m-%dT%H:%M:%S",
+    (16, " "): "%Y-%m-%d %H:%M",
+    (16, "T"): "%Y-%m-%dT%H:%M",
+    (10, ""): "%Y-%m-%d",
+}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _fast_format(text: pd.Series, todo: np.ndarray) -> str | None:
+    """The strict ISO format that the first value to read has, if it has one (naive, no offset)."""
+    first = np.flatnonzero(todo)
+    if not first.size:
+        return None
+    value = text.iat[int(first[0])]
+    if not _ISO_DATE.match(value):
+        return None
+    return _FAST_FORMATS.get((len(value), value[10:11]))
+
+
 def _parse_coordinate(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Decimal degrees (a decimal comma is accepted); returns values and a mask of unreadable cells."""
-    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    values = numbers.to_numpy(dtype=np.float64, copy=True)
-    bad = (text != "").to_numpy() & ~np.isfinite(values)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+    given = (text != "").to_numpy()
+    retry = given & ~np.isfinite(values)
+    if retry.any():  # only the cells a plain number parse left: "19,43" → 19.43
+        again = pd.to_numeric(text[retry].str.replace(",", ".", regex=False), errors="coerce")
+        values[retry] = again.to_numpy(dtype=np.float64)
+    bad = given & ~np.isfinite(values)
     values[bad] = np.nan
     return values, bad
 
@@ -265,12 +321,19 @@ def _digests(records: np.ndarray) -> np.ndarray:
 
 def _text_keys(values: np.ndarray) -> np.ndarray:
     """A stable 64-bit key per distinct text (first 8 bytes of its SHA-1), computed once per distinct value."""
-    uniques, inverse = np.unique(values, return_inverse=True)
+    inverse, uniques = pd.factorize(np.asarray(values, dtype=object), sort=False)
     keys = np.array(
         [int.from_bytes(hashlib.sha1(str(u).encode()).digest()[:8], "big", signed=True) for u in uniques],
         dtype=np.int64,
     )
     return keys[inverse] if len(uniques) else np.zeros(len(values), dtype=np.int64)
+
+
+def _id_digests(ids: np.ndarray) -> np.ndarray:
+    """SHA-1 of each id's UTF-8 bytes: a fixed-width key to find repeated ids (never stored)."""
+    out = np.empty(len(ids), dtype="S20")
+    out[:] = [hashlib.sha1(i.encode()).digest() for i in ids.tolist()]
+    return out
 
 
 @dataclass
@@ -285,28 +348,20 @@ class _Checker:
     acc: _Accumulator
     latest: int  # epoch seconds: the start of the day after tomorrow, city time
 
-    def check(self, chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        """Validate one chunk; append the valid rows' compact arrays to the accumulator."""
+    def check(self, numbers: np.ndarray, cells: dict[str, pd.Series]) -> None:
+        """Validate one chunk (row numbers and stripped text per role); keep the valid rows' compact arrays."""
         cols = self.columns
-        readable = []
-        for number, row in chunk:
-            if "__error__" in row:  # a row the CSV reader could not split: one error, no guesses about fields
-                self.errors.add(number, "row", str(row["__error__"]))
-            else:
-                readable.append((number, row))
-        chunk = readable
-        if not chunk:
+        n = len(numbers)
+        if not n:
             return
-        numbers = np.array([number for number, _row in chunk], dtype=np.int64)
-        bad = np.zeros(len(chunk), dtype=bool)
+        bad = np.zeros(n, dtype=bool)
+        blank = pd.Series(np.full(n, "", dtype=object), dtype=object)
 
-        def column(name: str | None) -> pd.Series:
-            if name is None:
-                return pd.Series([""] * len(chunk), dtype=object)
-            return pd.Series([str(row.get(name) or "").strip() for _n, row in chunk], dtype=object)
+        def column(role: str) -> pd.Series:
+            return cells.get(role, blank)
 
         # Time.
-        epoch, problems = _parse_times(column(cols.time), self.tz, self.date_format)
+        epoch, problems = _parse_times(column("time"), self.tz, self.date_format)
         for position, reason in problems.items():
             self.errors.add(int(numbers[position]), cols.time, f"{reason}" if reason.startswith("is ") else reason)
             bad[position] = True
@@ -319,19 +374,22 @@ class _Checker:
             self.errors.add(int(numbers[position]), cols.time, "is before 1900; check the date format")
         bad |= future | too_old
 
-        # Category.
-        raw_category = column(cols.category)
-        distinct = {text: category_code(text) for text in pd.unique(raw_category)}
-        codes = raw_category.map(distinct)
-        for position in np.flatnonzero((codes == "").to_numpy()):
+        # Category: each distinct text is turned into its code once.
+        raw_category = column("category")
+        category_ix, distinct_texts = pd.factorize(raw_category, sort=False)
+        distinct_codes = np.array([category_code(text) for text in distinct_texts], dtype=object)
+        codes = distinct_codes[category_ix] if len(distinct_codes) else np.empty(0, dtype=object)
+        empty_code = np.array([code == "" for code in distinct_codes], dtype=bool)
+        long_code = np.array([len(code) > MAX_CATEGORY_CHARS for code in distinct_codes], dtype=bool)
+        for position in np.flatnonzero(empty_code[category_ix]) if len(distinct_codes) else ():
             self.errors.add(int(numbers[position]), cols.category, "is empty; every event needs a category")
             bad[position] = True
-        for position in np.flatnonzero((codes.str.len() > MAX_CATEGORY_CHARS).to_numpy()):
+        for position in np.flatnonzero(long_code[category_ix]) if len(distinct_codes) else ():
             self.errors.add(int(numbers[position]), cols.category, f"is longer than {MAX_CATEGORY_CHARS} characters")
             bad[position] = True
 
         # Coordinates and area.
-        lat_text, lon_text = column(cols.lat), column(cols.lon)
+        lat_text, lon_text = column("lat"), column("lon")
         lat, lat_bad = _parse_coordinate(lat_text)
         lon, lon_bad = _parse_coordinate(lon_text)
         for position in np.flatnonzero(lat_bad):
@@ -359,17 +417,17 @@ class _Checker:
         bad |= lat_bad | lon_bad | lat_range | lon_range | half
         has_point = np.isfinite(lat) & np.isfinite(lon) & ~lat_range & ~lon_range
 
-        area_text = column(cols.area)
-        area_id = np.zeros(len(chunk), dtype=np.int64)
+        area_text = column("area")
+        area_id = np.zeros(n, dtype=np.int64)
         given = (area_text != "").to_numpy()
-        for position in np.flatnonzero(given):
-            code = area_text.iat[position]
-            found = self.area_codes.get(code)
-            if found is None:
+        if given.any():
+            found = area_text[given].map(self.area_codes).to_numpy(dtype=np.float64, na_value=np.nan)
+            unknown = np.flatnonzero(given)[~np.isfinite(found)]
+            for position in unknown:
+                code = area_text.iat[position]
                 self.errors.add(int(numbers[position]), cols.area or "area", f"unknown area code {code[:64]!r}")
-                bad[position] = True
-            else:
-                area_id[position] = found
+            bad[unknown] = True
+            area_id[given] = np.nan_to_num(found, nan=0).astype(np.int64)
         nowhere = ~has_point & ~given & ~(lat_bad | lon_bad | half)
         for position in np.flatnonzero(nowhere):
             where = "coordinates or an area code" if cols.area else "coordinates"
@@ -379,7 +437,7 @@ class _Checker:
         bad |= nowhere
 
         # Source id.
-        id_text = column(cols.id)
+        id_text = column("id")
         if cols.id:
             for position in np.flatnonzero((id_text == "").to_numpy()):
                 self.errors.add(
@@ -393,39 +451,57 @@ class _Checker:
         keep = ~bad
         if not keep.any() or not self.errors.report.ok:
             return  # once the file is rejected, only errors matter: keep no arrays
+        kept_at = np.flatnonzero(keep)
         lat, lon = np.where(has_point, lat, np.nan)[keep], np.where(has_point, lon, np.nan)[keep]
-        codes_kept = codes.to_numpy(dtype=object)[keep]
-        category_index = np.empty(len(codes_kept), dtype=np.int16)
-        for position, code in enumerate(codes_kept):
+        codes_kept = codes[keep]
+        # Category → small int, numbered in order of first appearance over the whole file.
+        kept_ix, kept_distinct = pd.factorize(codes_kept, sort=False)
+        first_at = np.unique(kept_ix, return_index=True)[1]
+        lookup = np.empty(len(kept_distinct), dtype=np.int16)
+        for j, code in enumerate(kept_distinct):
             index = self.acc.categories.get(code)
             if index is None:
                 index = self.acc.categories[code] = len(self.acc.categories)
-                self.acc.category_names[code] = raw_category.iat[int(np.flatnonzero(keep)[position])][:200]
-            category_index[position] = index
+                self.acc.category_names[code] = raw_category.iat[int(kept_at[first_at[j]])][:200]
+            lookup[j] = index
+        category_index = lookup[kept_ix]
         # Coordinates decide the area when present (smallest containing polygon); the code is the fallback.
         assigned = self.areas.assign(lon, lat)
         kept_area = np.where(np.isfinite(lat), assigned, 0)
         kept_area = np.where(kept_area == 0, area_id[keep], kept_area)
+        kept_epoch = epoch[keep]
 
-        record = np.zeros(int(keep.sum()), dtype=[("t", "<i8"), ("y", "<i8"), ("x", "<i8"), ("c", "<i8"), ("a", "<i8")])
-        record["t"] = epoch[keep]
+        record = np.zeros(len(kept_at), dtype=[("t", "<i8"), ("y", "<i8"), ("x", "<i8"), ("c", "<i8"), ("a", "<i8")])
+        record["t"] = kept_epoch
         record["y"] = np.where(np.isfinite(lat), np.round(np.nan_to_num(lat) * 1e7), _NO_TIME).astype(np.int64)
         record["x"] = np.where(np.isfinite(lon), np.round(np.nan_to_num(lon) * 1e7), _NO_TIME).astype(np.int64)
-        record["c"] = _text_keys(codes_kept.astype(str))
-        record["a"] = _text_keys(area_text.to_numpy(dtype=object)[keep].astype(str))
+        record["c"] = _text_keys(codes_kept)
+        record["a"] = _text_keys(area_text.to_numpy(dtype=object)[keep])
 
         self.acc.numbers.append(numbers[keep])
-        self.acc.epoch.append(epoch[keep])
+        self.acc.epoch.append(kept_epoch)
         self.acc.lat.append(lat)
         self.acc.lon.append(lon)
         self.acc.category.append(category_index)
         self.acc.area.append(kept_area)
+        self.acc.month.append(self._months(kept_epoch))
         self.acc.cell.append(h3_cells(lat, lon, self.city.h3_resolution))
         self.acc.digest.append(_digests(record))
         if cols.id:
-            ids = id_text.to_numpy(dtype=object)[keep].astype(str)
+            ids = id_text.to_numpy(dtype=object)[keep]
             self.acc.ids.append(ids)
-            self.acc.id_digest.append(_digests(np.array(list(map(str.encode, ids)), dtype=f"S{MAX_ID_CHARS * 4}")))
+            self.acc.id_digest.append(_id_digests(ids))
+
+    def _months(self, epoch: np.ndarray) -> np.ndarray:
+        """The local month of each instant as a small int (``acc.months`` maps ``YYYY-MM`` to it)."""
+        local = pd.to_datetime(epoch, unit="s", utc=True).tz_convert(self.tz)
+        key = np.asarray(local.year, dtype=np.int32) * 100 + np.asarray(local.month, dtype=np.int32)
+        distinct, inverse = np.unique(key, return_inverse=True)
+        lookup = np.empty(len(distinct), dtype=np.int16)
+        for j, value in enumerate(distinct.tolist()):
+            code = f"{value // 100:04d}-{value % 100:02d}"
+            lookup[j] = self.acc.months.setdefault(code, len(self.acc.months))
+        return lookup[inverse.reshape(-1)]
 
 
 def _group_ranks(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -451,6 +527,138 @@ def _hex(digests: np.ndarray) -> np.ndarray:
     return nibbles.reshape(-1).view("S40").astype("U40")
 
 
+def _lock_referenced_rows(ctx: ImportContext) -> None:
+    """Keep the city, its areas and the run from being deleted until this import commits (PostgreSQL).
+
+    Incident's foreign keys are not checked by the database (a per-row check was the largest cost of a
+    large import, see models.py); this takes the same ``FOR KEY SHARE`` lock those checks would have taken,
+    once per referenced row instead of once per incident. SQLite serialises writers, so it needs none.
+    """
+    if connection.vendor != "postgresql":
+        return
+    city_table, area_table = (
+        connection.ops.quote_name(City._meta.db_table),
+        connection.ops.quote_name(Area._meta.db_table),
+    )
+    run_table = connection.ops.quote_name(ImportRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {city_table} WHERE id = %s FOR KEY SHARE", [ctx.city.pk])
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {area_table} WHERE city_id = %s FOR KEY SHARE) AS a", [ctx.city.pk]
+        )
+        cursor.execute(f"SELECT 1 FROM {run_table} WHERE id = %s FOR KEY SHARE", [ctx.run.pk])
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Fallback(Exception):
+    """The fast reader met something only the csv module reports row by row; read the file again."""
+
+
+def _release(table: Table) -> None:
+    """Close the csv reader's file: the header is all the fast path needs from it."""
+    next(table.rows, None)
+    table.rows.close()
+
+
+def _validate_fast(path: Path, table: Table, columns: _Columns, checker: _Checker, chunk_rows: int) -> None:
+    """Read with pandas' C parser, every cell as text; blank rows are skipped but keep their number.
+
+    Raises :class:`_Fallback` for what the csv path reports by row (more fields than the header, a field
+    over ``MAX_FIELD_CHARS``, an unterminated quote, a byte that does not decode) or cannot read at all.
+    """
+    if len(table.delimiter) != 1:
+        raise _Fallback
+    width = len(table.columns)
+    position = {role: table.columns.index(name) for role, name in columns.roles().items()}
+    report = checker.errors.report
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=table.delimiter,
+            header=None,
+            names=list(range(width)),
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            chunksize=chunk_rows,
+            encoding=table.encoding,
+            engine="c",
+        )
+    except (ValueError, UnicodeError, LookupError) as exc:
+        raise _Fallback from exc
+    record, hxl = 0, 0  # records read so far (the header is record 0); 1 if record 1 is an HXL hashtag row
+    with reader:
+        while True:
+            try:
+                frame = next(reader)
+            except StopIteration:
+                break
+            except (ValueError, UnicodeError, OverflowError) as exc:  # pandas' ParserError is a ValueError
+                raise _Fallback from exc
+            first, record = record, record + len(frame)
+            if frame.shape[1] != width:
+                raise _Fallback
+            # Plain object arrays and C-level map(): pandas' .str accessor costs a Python lambda per cell.
+            texts = [frame[j].to_numpy(dtype=object) for j in range(width)]
+            del frame
+            if any(max(map(len, values), default=0) > MAX_FIELD_CHARS for values in texts):
+                raise _Fallback
+            take = np.ones(record - first, dtype=bool)
+            if first == 0:
+                take[0] = False  # the header
+            if first <= 1 < record and _is_hxl_row([values[1 - first] for values in texts]):
+                hxl = 1
+                take[1 - first] = False
+            stripped = {role: np.array(list(map(str.strip, texts[j])), dtype=object) for role, j in position.items()}
+            # Blank rows (every cell empty or spaces) are skipped; a non-empty cell we read settles most rows.
+            filled = np.zeros(record - first, dtype=bool)
+            for values in stripped.values():
+                filled |= values != ""
+            for j in sorted(set(range(width)) - set(position.values())):
+                maybe = ~filled & (texts[j] != "")
+                if maybe.any():
+                    filled[maybe] = np.array(list(map(str.strip, texts[j][maybe])), dtype=object) != ""
+            take &= filled
+            numbers = (np.arange(first, record, dtype=np.int64) - hxl)[take]
+            cells = {role: pd.Series(values[take], dtype=object) for role, values in stripped.items()}
+            del texts, stripped
+            report.rows += len(numbers)
+            checker.check(numbers, cells)
+
+
+def _validate_slow(table: Table, columns: _Columns, checker: _Checker, chunk_rows: int) -> None:
+    """The csv module's rows (dicts), for files the fast reader hands over; same checks, chunk by chunk."""
+    report = checker.errors.report
+    roles = columns.roles()
+
+    def check(chunk: list[tuple[int, dict[str, Any]]]) -> None:
+        readable = []
+        for number, row in chunk:
+            if "__error__" in row:  # a row the CSV reader could not split: one error, no guesses about fields
+                checker.errors.add(number, "row", str(row["__error__"]))
+            else:
+                readable.append((number, row))
+        numbers = np.array([number for number, _row in readable], dtype=np.int64)
+        cells = {
+            role: pd.Series([str(row.get(name) or "").strip() for _n, row in readable], dtype=object)
+            for role, name in roles.items()
+        }
+        checker.check(numbers, cells)
+
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for item in table.rows:
+        report.rows += 1
+        chunk.append(item)
+        if len(chunk) >= chunk_rows:
+            check(chunk)
+            chunk = []
+    if chunk:
+        check(chunk)
+
+
 # --------------------------------------------------------------------------------------------------
 # The import
 
@@ -467,10 +675,13 @@ def _import(ctx: ImportContext) -> None:
     city, report = ctx.city, ctx.report
     report.unassigned = 0
     check_kind(ctx.path, {"csv"}, "an incidents file")
-    table = read_csv(ctx.path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+    encoding, delimiter = options.get("encoding"), options.get("delimiter")
+    table = read_csv(ctx.path, encoding=encoding, delimiter=delimiter)
+    _release(table)
     columns = _resolve_columns(table.columns, options)
     tz = zoneinfo.ZoneInfo(city.timezone)
 
+    _lock_referenced_rows(ctx)
     area_rows = list(Area.objects.filter(city=city).values_list("id", "code", "area_km2", "geometry"))
     area_codes = {code: area_id for area_id, code, _km2, _geometry in area_rows}
     polygons = [(i, c, k, g) for i, c, k, g in area_rows if k and k > 0 and g]
@@ -480,29 +691,30 @@ def _import(ctx: ImportContext) -> None:
 
     today = datetime.now(tz).date()
     latest = int(datetime.combine(today + timedelta(days=2), time(0), tzinfo=tz).timestamp())
-    acc = _Accumulator()
-    checker = _Checker(
-        city=city,
-        columns=columns,
-        tz=tz,
-        date_format=options.get("date_format"),
-        area_codes=area_codes,
-        areas=index,
-        errors=_Errors(report),
-        acc=acc,
-        latest=latest,
-    )
+
+    def new_checker() -> _Checker:
+        return _Checker(
+            city=city,
+            columns=columns,
+            tz=tz,
+            date_format=options.get("date_format"),
+            area_codes=area_codes,
+            areas=index,
+            errors=_Errors(report),
+            acc=_Accumulator(),
+            latest=latest,
+        )
+
     chunk_rows = max(1, int(settings.IMPORT_CHUNK_ROWS))
-    chunk: list[tuple[int, dict[str, Any]]] = []
-    for item in table.rows:
-        report.rows += 1
-        chunk.append(item)
-        if len(chunk) >= chunk_rows:
-            checker.check(chunk)
-            chunk = []
-    if chunk:
-        checker.check(chunk)
-    del chunk
+    checker = new_checker()
+    try:
+        _validate_fast(ctx.path, table, columns, checker, chunk_rows)
+    except _Fallback:
+        # Start again with the csv module, which reports the rows pandas could not take one by one.
+        report.rows, report.errors, report.error_count = 0, [], 0
+        checker = new_checker()
+        _validate_slow(read_csv(ctx.path, encoding=encoding, delimiter=delimiter), columns, checker, chunk_rows)
+    acc = checker.acc
     if report.rows == 0:
         raise FileProblem("the file has a header but no data rows")
     if not report.ok:
@@ -574,16 +786,21 @@ def _write(
             f"{len(new)} new incident categor{'y' if len(new) == 1 else 'ies'}: " + ", ".join(c.code for c in new[:20])
         )
 
-    code_of = np.array(list(acc.categories), dtype=object)
+    # Rows in time order: the time-led indexes then grow at their right-hand edge.
     epoch = acc.concat("epoch", np.int64)[keep]
-    lat = acc.concat("lat", np.float64)[keep]
-    lon = acc.concat("lon", np.float64)[keep]
-    category = code_of[acc.concat("category", np.int16)[keep]] if len(code_of) else np.empty(0, dtype=object)
-    area = acc.concat("area", np.int64)[keep]
-    cells = h3_strings(acc.concat("cell", np.uint64)[keep])
-    fingerprints = fingerprints[keep]
-    external = ids[keep] if ids is not None else np.full(len(epoch), "", dtype=object)
+    order = np.argsort(epoch, kind="stable")
+    epoch = epoch[order]
+    lat = acc.concat("lat", np.float64)[keep][order]
+    lon = acc.concat("lon", np.float64)[keep][order]
+    category = acc.concat("category", np.int16)[keep][order]
+    month = acc.concat("month", np.int16)[keep][order]
+    area = acc.concat("area", np.int64)[keep][order]
+    cells = acc.concat("cell", np.uint64)[keep][order]
+    fingerprints = fingerprints[keep][order]
+    external = ids[keep][order] if ids is not None else None
     report.unassigned = int((area == 0).sum())
+    category_codes = list(acc.categories)
+    month_codes = list(acc.months)
 
     meta = Incident._meta
     names = [
@@ -597,48 +814,127 @@ def _write(
         "area",
         "h3_cell",
         "source",
+        "month",
         "import_run",
         "victim_sex",
         "victim_age_group",
     ]
     columns = [meta.get_field(name).column for name in names]
+    # Compact stage for PostgreSQL: fixed-width binary columns, expanded to the target's in SQL.
+    stage = Stage(
+        columns=[
+            ("fp", "bytea"),
+            ("fp_len", "smallint"),
+            ("ext", "bytea"),
+            ("ext_len", "smallint"),
+            ("t", "timestamptz"),
+            ("cat", "smallint"),
+            ("lat", "double precision"),
+            ("lon", "double precision"),
+            ("area", "bigint"),
+            ("cell", "bigint"),
+            ("m", "smallint"),
+        ],
+        expressions=[
+            str(int(city.pk)),
+            "convert_from(substring(fp from 1 for fp_len), 'UTF8')",
+            "convert_from(substring(ext from 1 for ext_len), 'UTF8')",
+            "t",
+            "(%s::text[])[cat + 1]",
+            "NULLIF(lat, 'NaN'::float8)",
+            "NULLIF(lon, 'NaN'::float8)",
+            "NULLIF(area, 0)",
+            "CASE WHEN cell = 0 THEN '' ELSE lpad(to_hex(cell), 15, '0') END",
+            "%s::text",
+            "(%s::text[])[m + 1]",
+            str(int(ctx.run.pk)),
+            "''",
+            "''",
+        ],
+        params=[category_codes, source, month_codes],
+    )
+    fresh = not Incident.objects.filter(city=city).exists()
     target = merger(
         meta.db_table,
         columns,
         key=columns[:2],
-        compare=columns[2:10],
-        insert_only=columns[11:],
-        order_by=columns[3],
+        compare=columns[2:11],
+        insert_only=columns[12:],
+        # No ORDER BY: the rows are staged already sorted by time, and a sort of a million wide rows would
+        # spill to disk; the stage is read back in the order it was written.
+        order_by=None,
+        stage=stage,
+        # One import per city at a time (PostgreSQL), so the fresh check and the plain insert stay true.
+        lock_key=zlib.crc32(b"incidents-import") << 20 | int(city.pk),
+        fresh=fresh,
     )
-    postgres = target.vendor == "postgresql"
+    if target.vendor == "postgresql":
+        # Taken under the lock: re-check freshness now that no other import of this city can run.
+        fresh = not Incident.objects.filter(city=city).exists()
+        target.fresh = fresh
+    fp_bytes, fp_len = _utf8(fingerprints)
+    ext_bytes, ext_len = _utf8(external) if external is not None else _utf8(None, len(epoch))
+    codes_of = np.array(category_codes, dtype=object)
+    months_of = np.array(month_codes, dtype=object)
     chunk_rows = max(1, int(settings.IMPORT_CHUNK_ROWS))
     for start in range(0, len(epoch), chunk_rows):
-        stop = start + chunk_rows
-        stamps = epoch[start:stop].astype("datetime64[s]").astype(str)
-        stamps = (
-            np.char.add(np.char.replace(stamps, "T", " "), "+00:00") if postgres else np.char.replace(stamps, "T", " ")
-        )
-        lats = lat[start:stop]
-        lons = lon[start:stop]
-        n = len(lats)
-        rows = zip(
-            [city.pk] * n,
-            fingerprints[start:stop].tolist(),
-            external[start:stop].tolist(),
-            stamps.tolist(),
-            category[start:stop].tolist(),
-            pd.Series(lats).astype(object).where(np.isfinite(lats), None).tolist(),
-            pd.Series(lons).astype(object).where(np.isfinite(lons), None).tolist(),
-            pd.Series(area[start:stop]).astype(object).where(area[start:stop] > 0, None).tolist(),
-            cells[start:stop].tolist(),
-            [source] * n,
-            [ctx.run.pk] * n,
-            [""] * n,
-            [""] * n,
-            strict=True,
+        part = slice(start, start + chunk_rows)
+        if target.vendor == "postgresql":
+            target.add(
+                binary_copy(
+                    [
+                        (fp_bytes.dtype.str, fp_bytes[part]),
+                        (">i2", fp_len[part]),
+                        (ext_bytes.dtype.str, ext_bytes[part]),
+                        (">i2", ext_len[part]),
+                        (">i8", pg_timestamps(epoch[part])),
+                        (">i2", category[part]),
+                        (">f8", lat[part]),
+                        (">f8", lon[part]),
+                        (">i8", area[part]),
+                        (">i8", cells[part].view(np.int64)),
+                        (">i2", month[part]),
+                    ]
+                )
+            )
+            continue
+        n = len(epoch[part])
+        stamps = np.datetime_as_string(epoch[part].astype("datetime64[s]"), unit="s")
+        stamps.view(np.uint32).reshape(n, -1)[:, 10] = ord(" ")  # "YYYY-MM-DDTHH:MM:SS" → Django's SQLite form
+        rows = list(
+            zip(
+                [city.pk] * n,
+                fingerprints[part].tolist(),
+                external[part].tolist() if external is not None else [""] * n,
+                stamps.tolist(),
+                codes_of[category[part]].tolist() if n else [],
+                [None if v != v else v for v in lat[part].tolist()],
+                [None if v != v else v for v in lon[part].tolist()],
+                [v or None for v in area[part].tolist()],
+                h3_strings(cells[part]).tolist(),
+                [source] * n,
+                months_of[month[part]].tolist() if n else [],
+                [ctx.run.pk] * n,
+                [""] * n,
+                [""] * n,
+                strict=True,
+            )
         )
         target.add(rows)
     counts = target.merge()
     report.created = counts.created
     report.updated = counts.updated
     report.unchanged = len(epoch) - counts.created - counts.updated
+
+
+def _utf8(texts: np.ndarray | None, n: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 bytes of each text as one fixed-width array (padded), and each one's byte length."""
+    if texts is None:
+        return np.zeros(n, dtype="S1"), np.zeros(n, dtype=np.int16)
+    try:
+        encoded = texts.astype("S")  # all ASCII: numpy encodes in C
+    except UnicodeEncodeError:
+        encoded = np.array([t.encode() for t in texts.tolist()], dtype="S")
+    if encoded.dtype.itemsize == 0 or not len(encoded):
+        return np.zeros(len(texts), dtype="S1"), np.zeros(len(texts), dtype=np.int16)
+    return encoded, np.char.str_len(encoded).astype(np.int16)

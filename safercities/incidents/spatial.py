@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import h3.api.numpy_int as h3_int
 import numpy as np
@@ -91,7 +92,7 @@ def h3_cells(lat: np.ndarray, lon: np.ndarray, resolution: int) -> np.ndarray:
     cells = np.zeros(lat.shape[0], dtype=np.uint64)
     valid = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
     to_cell = h3_int.latlng_to_cell
-    cells[valid] = [to_cell(a, b, resolution) for a, b in zip(lat[valid].tolist(), lon[valid].tolist(), strict=True)]
+    cells[valid] = list(map(to_cell, lat[valid].tolist(), lon[valid].tolist(), repeat(resolution, valid.size)))
     return cells
 
 
