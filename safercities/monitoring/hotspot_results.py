@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import h3
@@ -98,26 +99,40 @@ def area_weights(city: City, level: str) -> SpatialWeights:
     return knn_weights([(a.centroid_lon, a.centroid_lat) for a in points], [a.code for a in points], k=6)
 
 
-def h3_values(city: City, indicator: Indicator, period: str, resolution: int) -> dict[str, float]:
-    """Incident counts per h3 cell (zeros included) over the cells covering the city's areas."""
-    if not indicator.incident_categories:
-        raise HotspotError(f"indicator {indicator.code!r} does not count incidents; use --level")
-    target = parse_period(period)
-    cells: dict[str, float] = {}
+def covering_cells(city: City, resolution: int) -> list[str]:
+    """The h3 cells at ``resolution`` covering the city's polygon areas."""
+    cells: dict[str, None] = {}
     for area in Area.objects.filter(city=city).exclude(geometry=None).only("geometry", "area_km2"):
         if (area.area_km2 or 0) <= 0:
             continue
         try:
             for cell in h3.geo_to_cells(area.geometry, resolution):
-                cells[cell] = 0.0
+                cells[cell] = None
         except (ValueError, TypeError):
             continue
+    return list(cells)
+
+
+def h3_values(
+    city: City, indicator: Indicator, period: str, resolution: int, *, cache: dict | None = None
+) -> dict[str, float]:
+    """Incident counts per h3 cell (zeros included) over the cells covering the city's areas."""
+    if not indicator.incident_categories:
+        raise HotspotError(f"indicator {indicator.code!r} does not count incidents; use --level")
+    target = parse_period(period)
+    cache = {} if cache is None else cache
+    if ("cells", resolution) not in cache:
+        cache[("cells", resolution)] = covering_cells(city, resolution)
+    cells: dict[str, float] = dict.fromkeys(cache[("cells", resolution)], 0.0)
     counts: dict[str, int] = defaultdict(int)
+    # ``occurred_at__date`` in the current time zone, as a range of instants: the same rows, but served by
+    # the (city, category, occurred_at) index instead of a per-row date function (Python on SQLite).
+    zone = timezone.get_current_timezone()
     incidents = Incident.objects.filter(
         city=city,
         category__in=indicator.incident_categories,
-        occurred_at__date__gte=target.start,
-        occurred_at__date__lte=target.end,
+        occurred_at__gte=datetime.combine(target.start, time(0), tzinfo=zone),
+        occurred_at__lt=datetime.combine(target.end + timedelta(days=1), time(0), tzinfo=zone),
     ).exclude(h3_cell="")
     for cell, n in incidents.values("h3_cell").annotate(n=Count("id")).values_list("h3_cell", "n"):
         parent = h3.cell_to_parent(cell, resolution) if h3.get_resolution(cell) > resolution else cell
@@ -128,17 +143,31 @@ def h3_values(city: City, indicator: Indicator, period: str, resolution: int) ->
 
 
 def analyse(
-    city: City, indicator: Indicator, period: str, *, level: str | None = None, h3_resolution: int | None = None
+    city: City,
+    indicator: Indicator,
+    period: str,
+    *,
+    level: str | None = None,
+    h3_resolution: int | None = None,
+    cache: dict | None = None,
 ) -> tuple[str, SpatialResult]:
-    """Run the analysis for one indicator, period and unit; returns (unit label, result)."""
+    """Run the analysis for one indicator, period and unit; returns (unit label, result).
+
+    ``cache`` (a dict the caller keeps) lets several indicators share the weights and covering cells,
+    which do not depend on the indicator: :func:`compute_hotspots` builds them once per unit.
+    """
+    cache = {} if cache is None else cache
     period = parse_period(period).code
     if h3_resolution is not None:
         if not 0 <= h3_resolution <= 15:
             raise HotspotError("the h3 resolution must be between 0 and 15")
-        values = h3_values(city, indicator, period, h3_resolution)
+        values = h3_values(city, indicator, period, h3_resolution, cache=cache)
         if len(values) < MIN_UNITS:
             raise HotspotError("too few h3 cells cover the city's areas at that resolution")
-        weights = h3_weights(sorted(values), k=1)
+        cells = tuple(sorted(values))
+        if cache.get(("h3-weights", h3_resolution), (None,))[0] != cells:
+            cache[("h3-weights", h3_resolution)] = (cells, h3_weights(list(cells), k=1))
+        weights = cache[("h3-weights", h3_resolution)][1]
         unit = f"h3-{h3_resolution}"
     else:
         if level is None:
@@ -146,7 +175,9 @@ def analyse(
         values = area_values(city, indicator, period, level)
         if len(values) < MIN_UNITS:
             raise HotspotError(f"indicator {indicator.code!r} has values for fewer than {MIN_UNITS} areas in {period}")
-        weights = area_weights(city, level)
+        if ("level", level) not in cache:
+            cache[("level", level)] = area_weights(city, level)
+        weights = cache[("level", level)]
         values = {code: v for code, v in values.items() if code in set(weights.codes)}
         unit = level
     if np.ptp(np.array(list(values.values()), dtype=float)) == 0:
@@ -197,10 +228,11 @@ def compute_hotspots(city: City) -> dict[str, Any]:
     if latest is None or level is None:
         return {"hotspot_results": 0}
     resolution = max(0, city.h3_resolution - 1)
+    cache: dict = {}  # weights and covering cells, shared by the indicators
     for indicator in Indicator.objects.filter(city=city).exclude(incident_categories=[]).order_by("code"):
         for kwargs in ({"level": level}, {"h3_resolution": resolution}):
             try:
-                unit, result = analyse(city, indicator, latest, **kwargs)
+                unit, result = analyse(city, indicator, latest, cache=cache, **kwargs)
             except HotspotError as exc:
                 skipped[f"{indicator.code}:{next(iter(kwargs.values()))}"] = str(exc)
                 continue
