@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "safercities.audit",
     "safercities.workspace",
     "safercities.portal",
+    "safercities.api",
 ]
 
 MIDDLEWARE = [

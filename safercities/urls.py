@@ -14,6 +14,8 @@ handler500 = "safercities.audit.availability.server_error"
 urlpatterns = [
     path("health", place_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The JSON API is not language-prefixed: scripts need one stable address (docs/api.md).
+    path("api/v1/", include("safercities.api.urls")),
 ]
 urlpatterns += i18n_patterns(
     # Before the admin: its own sign-in page would skip throttling and the second factor.
