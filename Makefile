@@ -26,15 +26,17 @@ run: setup
 ## test: set up and run the whole suite on SQLite and then on PostgreSQL, plus the checks
 test: setup system-packages check test-sqlite test-postgres
 
-# Debian packages the tests need: chromium for the browser tests (never a downloaded browser) and
-# gettext for the translation checks. Installed when missing; needs root (as in CI).
+# Debian packages the tests need: chromium for the browser tests (never a downloaded browser),
+# gettext for the translation checks, poppler-utils to read the PDF reports. Installed when missing;
+# needs root (as in CI).
 system-packages:
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
-	@command -v chromium >/dev/null && command -v xgettext >/dev/null || \
-	  { echo "chromium and gettext are required for the tests" >&2; exit 1; }
+	@command -v chromium >/dev/null && command -v xgettext >/dev/null && command -v pdftotext >/dev/null || \
+	  { echo "chromium, gettext and poppler-utils are required for the tests" >&2; exit 1; }
 
 test-sqlite:
 	TESTING=true DATABASE_URL=sqlite:///:memory: $(PY) -m pytest -q
@@ -59,7 +61,10 @@ bench: setup
 clean:
 	rm -rf $(VENV) data/*.sqlite3*
 
-## messages: refresh the translation catalogues from the code and compile them (needs gettext)
+## messages: refresh the translation catalogues from the code and compile them (needs gettext).
+## The ignore list must match MAKEMESSAGES_IGNORE in tests/test_translations.py (the drift check).
 messages: setup
-	TESTING=true $(PY) manage.py makemessages -l es --no-obsolete --ignore ".venv/*" --ignore "bench/*" --ignore "docs/*"
+	TESTING=true $(PY) manage.py makemessages -l es --no-obsolete --ignore ".venv/*" --ignore "bench/*" \
+	  --ignore "docs/*" --ignore "scripts/*" --ignore "tests/*" --ignore "data/*" --ignore "examples/*" \
+	  --ignore "*.egg-info/*"
 	TESTING=true $(PY) manage.py compilemessages -l es --ignore ".venv/*"

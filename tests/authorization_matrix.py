@@ -56,6 +56,9 @@ PAGES: dict[str, dict] = {
     "portal:city": {"kwargs": SLUG, "GET": PUBLIC},
     "portal:map_json": {"kwargs": SLUG, "GET": PUBLIC},
     "portal:area": {"kwargs": {"slug": "{city}", "code": "A1"}, "GET": PUBLIC},
+    "portal:city_report": {"kwargs": SLUG, "GET": PUBLIC},
+    "portal:area_report": {"kwargs": {"slug": "{city}", "code": "A1"}, "GET": PUBLIC},
+    "portal:download": {"kwargs": {"slug": "{city}", "dataset_name": "index", "fmt": "csv"}, "GET": PUBLIC},
     "portal:indicator": {"kwargs": {"slug": "{city}", "code": "fire-incidents"}, "GET": PUBLIC},
     # Accounts: sign-in pages are open; the password change needs a session.
     "login": {"GET": PUBLIC},

@@ -433,3 +433,22 @@ def area_hotspots(area: Area) -> list[dict[str, Any]]:
             if unit.get("code") == area.code and (unit.get("hotspot") or unit.get("lisa") in ("HH", "LL")):
                 out.append({"result": result, "hotspot": unit.get("hotspot") or "", "lisa": unit.get("lisa") or ""})
     return out
+
+
+def as_on_the_map(
+    indicator: Indicator, protected: dict[int, Value], peers: Sequence[Area], area: Area, k: int
+) -> dict[int, Value]:
+    """Also withhold a count the map withholds (secondary suppression across the areas of a level).
+
+    The area page protects an area's series on its own, so a count the map hides to protect a
+    neighbour's small count can show there, and with the city total it gives that count away. The
+    printed profile takes the stricter of the two.
+    """
+    out = dict(protected)
+    for year, value in protected.items():
+        if value.withheld or value.value is None:
+            continue
+        on_map = indicator_layer_values(indicator, year, peers, k).get(area.pk)
+        if on_map is not None and on_map.withheld:
+            out[year] = Value(None, withheld=True, threshold=k, decimals=value.decimals)
+    return out

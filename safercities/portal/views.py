@@ -117,7 +117,7 @@ def _caption(layer: layers.Layer) -> str:
     from safercities.portal.templatetags.portal import level_label
 
     if layer.indicator is not None:
-        what = f"{layer.indicator.translated('name')} ({layer.indicator.unit})"
+        what = f"{layer.indicator.translated('name')} ({layer.indicator.translated('unit')})"
     elif layer.dimension is not None:
         what = _("%(dimension)s: dimension score (0–10)") % {"dimension": layer.dimension.translated("name")}
     else:
@@ -229,6 +229,7 @@ def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     latest_year = max((y for s in series.values() for y in s), default=None)
     thresholds = {i.pk: queries.threshold_for(i, sensitive) for i in indicators}
     disaggregated = queries.disaggregations(indicators, [area.pk], latest_year, thresholds) if latest_year else {}
+    peers_areas = list(Area.objects.filter(city=city, level=area.level).order_by("code"))
     by_dimension: dict[str, list[dict[str, Any]]] = {}
     for indicator in indicators:
         years_of = series.get(indicator.pk)
@@ -237,6 +238,9 @@ def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         k = thresholds[indicator.pk]
         ordered = sorted(years_of)
         protected = queries.protect(indicator, {y: years_of[y] for y in ordered}, k)
+        if indicator.aggregation == "sum":
+            # A count the map withholds to protect a neighbour's small count stays withheld here too.
+            protected = queries.as_on_the_map(indicator, protected, peers_areas, area, k)
         points = [(str(y), protected[y]) for y in ordered]
         last = ordered[-1]
         city_raw = (figures.get(indicator.pk) or {}).get(last)
@@ -337,7 +341,7 @@ def network(request: HttpRequest) -> HttpResponse:
                 {
                     "code": indicator.code,
                     "name": indicator.translated("name"),
-                    "unit": indicator.unit,
+                    "unit": indicator.translated("unit"),
                     "dimension": indicator.dimension,
                     "cells": {},
                 },

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from safercities.analytics.composite import (
     CompositeIndexError,
@@ -36,7 +37,7 @@ def preview_index(city: City, method: IndexMethod, level: str, *, draws: int = P
     """Scores, ranks and 90 % rank intervals of the latest year at ``level``, as the publish would store."""
     years = index_years(city)
     if not years:
-        return Preview(error="There are no observations yet: import some first.")
+        return Preview(error=_("There are no observations yet: import some first."))
     year = years[-1]
     out = Preview(year=year, level=level)
     data = indicator_matrix(city, year, level)
@@ -46,7 +47,11 @@ def preview_index(city: City, method: IndexMethod, level: str, *, draws: int = P
     out.missing = [code for code in chosen if code not in out.used]
     data = data[out.used] if out.used else pd.DataFrame()
     if len(data) < MIN_AREAS or data.shape[1] == 0:
-        out.error = f"Too little data: {len(data)} area(s) and {data.shape[1]} indicator(s) with values in {year}."
+        out.error = _("Too little data: %(areas)s area(s) and %(indicators)s indicator(s) with values in %(year)s.") % {
+            "areas": len(data),
+            "indicators": data.shape[1],
+            "year": year,
+        }
         return out
     try:
         result = compute_index(data, specs, method)

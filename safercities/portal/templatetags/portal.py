@@ -7,7 +7,7 @@ from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from safercities.portal.queries import Value
 
@@ -62,14 +62,29 @@ def tr(item: object, field: str = "name") -> str:
 
 
 LEVELS = {
-    "city": _lazy("city"),
-    "district": _lazy("districts"),
-    "neighbourhood": _lazy("neighbourhoods"),
-    "ward": _lazy("wards"),
-    "municipality": _lazy("municipalities"),
+    "city": gettext_lazy("city"),
+    "district": gettext_lazy("districts"),
+    "neighbourhood": gettext_lazy("neighbourhoods"),
+    "ward": gettext_lazy("wards"),
+    "municipality": gettext_lazy("municipalities"),
 }
 
 
 @register.filter
 def level_label(level: str) -> str:
     return str(LEVELS.get(level, level))
+
+
+CATEGORIES = {
+    "female": gettext_lazy("female"),
+    "male": gettext_lazy("male"),
+    "other": gettext_lazy("other"),
+    "with_disability": gettext_lazy("with disability"),
+    "without_disability": gettext_lazy("without disability"),
+}
+
+
+@register.filter
+def category_label(code: str) -> str:
+    """A breakdown category (stored as a code: ``female``, ``with_disability``) in the reader's language."""
+    return str(CATEGORIES.get(code, code))

@@ -69,8 +69,8 @@ def test_alert_count_of_three_is_not_shown(client, small):
 def test_rate_on_a_small_numerator_is_withheld(client, small):
     html = client.get("/en/cities/testville/indicators/unemployment-rate/").content.decode()
     # The disability breakdown rests on 2 people: withheld; the sexes are shown.
-    assert "with_disability" in html
-    row = re.search(r"with_disability</th><td class=\"num\">(.*?)</td>", html, re.S)[1]
+    assert "with disability" in html  # the stored code, shown as words (category_label)
+    row = re.search(r"with disability</th><td class=\"num\">(.*?)</td>", html, re.S)[1]
     assert "&lt;5" in row
     assert "21.0" in html or "21,0" in html
 
@@ -146,3 +146,12 @@ def test_dimension_layer_and_levels(client, small):
     assert "Economic security: dimension score" in response.content.decode()
     # Nonsense parameters fall back to the defaults rather than failing.
     assert client.get("/en/cities/testville/?period=abc&level=zzz").status_code == 200
+
+
+def test_area_page_withholds_a_count_the_map_withholds(client, small):
+    # Alameda (A1) has 3 fire incidents, withheld; the map also withholds Barrio Bravo's 12 so that the
+    # 3 cannot be recovered from the city total. Barrio Bravo's own page must not show the 12 either.
+    html = client.get("/en/cities/testville/areas/A2/").content.decode()
+    row = re.search(r"Fire incidents.*?</tr>", html, re.S)
+    assert row, "the fire incidents row is on the page"
+    assert ">12<" not in row[0] and "&lt;5" in row[0]
