@@ -84,8 +84,7 @@ class Indicator(Translated):
             models.UniqueConstraint(fields=["city", "code"], name="indicator_unique_code_per_city"),
             models.CheckConstraint(
                 # NULL > 0 is NULL, which a CHECK lets through: require the value explicitly.
-                condition=models.Q(aggregation__in=["sum", "mean"])
-                | models.Q(rate_per__isnull=False, rate_per__gt=0),
+                condition=models.Q(aggregation__in=["sum", "mean"]) | models.Q(rate_per__isnull=False, rate_per__gt=0),
                 name="indicator_rate_needs_rate_per",
             ),
         ]
