@@ -66,3 +66,21 @@ def oscar(other_city):
 @pytest.fixture
 def nora(db):
     return _member("nora", None, "network_admin")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests flush the database, which removes the rows data migrations seeded (the
+    seven dimensions). Re-create them for such tests; Django's ``serialized_rollback`` would instead
+    collide with the content types that the flush's post-migrate signal re-creates."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("safercities.indicators.migrations.0002_seed_dimensions").seed
+    seed(apps, None)
