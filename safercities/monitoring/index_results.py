@@ -33,6 +33,7 @@ from safercities.places.models import Area, City
 
 DEFAULT_SLUG = "hsi"
 MIN_AREAS = 3
+BATCH = 1000  # rows per INSERT (Django lowers it further where the database needs)
 
 
 def ensure_default_definition(city: City) -> IndexDefinition:
@@ -63,12 +64,6 @@ def indicator_specs(city: City, codes: Iterable[str] | None = None) -> dict[str,
         indicator.code: IndicatorSpec(indicator.dimension.code, higher_is_worse=indicator.higher_is_worse)
         for indicator in indicators
     }
-
-
-def _matrix(values: dict[tuple[str, str], float]) -> pd.DataFrame:
-    if not values:
-        return pd.DataFrame()
-    return pd.Series(values).unstack().sort_index()
 
 
 def indicator_matrix(city: City, year: int, level: str) -> pd.DataFrame:
@@ -114,20 +109,59 @@ def indicator_matrices(
             n=Count(Case(When(sub, then=Value(1)), output_field=IntegerField())),
         )
     )
-    areas = {pk: (code, level) for pk, code, level in Area.objects.filter(city=city).values_list("pk", "code", "level")}
-    aggregations = dict(Indicator.objects.filter(city=city).values_list("pk", "aggregation"))
-    codes = dict(Indicator.objects.filter(city=city).values_list("pk", "code"))
-    values: dict[tuple[int, str], dict[tuple[str, str], float]] = {}
-    for row in grouped:
-        area, level = areas[row["area_id"]]
-        if row["n_annual"]:
-            value = row["annual"]  # an annual figure wins over its months
-        elif row["n"]:
-            value = row["total"] if aggregations[row["indicator_id"]] == "sum" else row["mean"]
-        else:
-            continue
-        values.setdefault((int(row["year"]), level), {})[(area, codes[row["indicator_id"]])] = value
-    return {key: _matrix(cells) for key, cells in values.items()}
+    # A plain cursor (no per-row converters: ~400,000 groups on a 2,000-area city), then numpy.
+    sql, params = grouped.query.sql_with_params()
+    query = grouped.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        return {}
+    columns = dict(zip(names, zip(*fetched, strict=True), strict=True))
+    del fetched
+
+    def numbers(name: str, dtype: type = float) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in columns[name]], dtype=dtype)
+
+    area_pk = np.array(columns["area_id"], dtype=np.int64)
+    indicator_pk = np.array(columns["indicator_id"], dtype=np.int64)
+    year = numbers("year", np.int64)
+    n_annual, n_sub = numbers("n_annual"), numbers("n")
+    total, mean, annual_value = numbers("total"), numbers("mean"), numbers("annual")
+    # Positions in code order (Python's, not the database collation's), so that the matrices come out
+    # sorted exactly like ``Series.unstack().sort_index()``.
+    area_list = sorted(Area.objects.filter(city=city).values_list("pk", "code", "level"), key=lambda x: x[1])
+    indicator_list = sorted(
+        Indicator.objects.filter(city=city).values_list("pk", "code", "aggregation"), key=lambda x: x[1]
+    )
+    area_pos = np.full(max(int(area_pk.max()), max((a[0] for a in area_list), default=0)) + 1, -1, dtype=np.int64)
+    area_pos[[a[0] for a in area_list]] = np.arange(len(area_list))
+    indicator_pos = np.full(
+        max(int(indicator_pk.max()), max((i[0] for i in indicator_list), default=0)) + 1, -1, dtype=np.int64
+    )
+    indicator_pos[[i[0] for i in indicator_list]] = np.arange(len(indicator_list))
+    is_sum = np.array([i[2] == "sum" for i in indicator_list], dtype=bool)
+    a, j = area_pos[area_pk], indicator_pos[indicator_pk]
+    # An annual figure wins over its months; months are summed or averaged by the indicator's aggregation.
+    value = np.where(n_annual > 0, annual_value, np.where(is_sum[j], total, mean))
+    keep = (n_annual > 0) | (n_sub > 0)
+    area_codes = np.array([x[1] for x in area_list], dtype=object)
+    area_levels = np.array([x[2] for x in area_list], dtype=object)
+    indicator_codes = np.array([x[1] for x in indicator_list], dtype=object)
+    matrices: dict[tuple[int, str], pd.DataFrame] = {}
+    for level in sorted(set(area_levels[a[keep]].tolist())):
+        at_level = keep & (area_levels[a] == level)
+        for y in sorted(set(year[at_level].tolist())):
+            mask = at_level & (year == y)
+            rows, row_of = np.unique(a[mask], return_inverse=True)
+            cols, col_of = np.unique(j[mask], return_inverse=True)
+            grid = np.full((len(rows), len(cols)), np.nan)
+            grid[row_of.ravel(), col_of.ravel()] = value[mask]
+            matrices[(int(y), level)] = pd.DataFrame(
+                grid, index=pd.Index(area_codes[rows].tolist()), columns=pd.Index(indicator_codes[cols].tolist())
+            )
+    return matrices
 
 
 def index_levels(city: City) -> list[str]:
@@ -201,7 +235,6 @@ def compute_and_store(
                 if uncertainty is not None
                 else {}
             )
-            method_dict = method.to_dict()
             for record in result.records(uncertainty):
                 code = record["code"]
                 imputed = imputed_of[code]
@@ -218,17 +251,14 @@ def compute_and_store(
                         rank_low=record["rank_interval"][0] if record["rank_interval"] else None,
                         rank_high=record["rank_interval"][1] if record["rank_interval"] else None,
                         dimensions=record["dimensions"],
-                        details={
-                            "imputed": imputed,
-                            "indicators": counts[code],
-                            "method": method_dict,
-                        },
+                        # Only what is per area: the method is the definition's ``config``, stored once.
+                        details={"imputed": imputed, "indicators": counts[code]},
                         computed_at=now,
                     )
                 )
     with transaction.atomic():
         IndexResult.objects.filter(definition=definition, period=period, level=level).delete()
-        IndexResult.objects.bulk_create(rows)
+        IndexResult.objects.bulk_create(rows, batch_size=BATCH)
     return rows
 
 
