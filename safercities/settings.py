@@ -73,6 +73,13 @@ INSTALLED_APPS = [
     "safercities.workspace",
     "safercities.portal",
     "safercities.api",
+    "safercities.reports",
+    "safercities.open311",
+    "safercities.surveys",
+    "safercities.community",
+    "safercities.practices",
+    "safercities.learning",
+    "safercities.crises",
 ]
 
 MIDDLEWARE = [

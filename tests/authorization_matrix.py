@@ -201,3 +201,21 @@ API_EXTRA: dict[str, dict] = {
     "api:api-root": {"GET": outcome(404, 404, 404, 404, 404, 404, 404)},
     "api:not_found": {"kwargs": {"rest": "no/such/thing"}, "GET": outcome(404, 404, 404, 404, 404, 404, 404)},
 }
+
+
+def _merge_fragments() -> list:
+    """Add each app's part of the matrix (tests/authz/); a name defined twice is an error."""
+    from importlib import import_module
+
+    from tests.authz import FRAGMENTS
+
+    modules = [import_module(f"tests.authz.{name}") for name in FRAGMENTS]
+    for module in modules:
+        for target, part in ((PAGES, module.PAGES), (API, module.API)):
+            clash = set(target) & set(part)
+            assert not clash, f"{module.__name__} redefines matrix entries {sorted(clash)}"
+            target.update(part)
+    return modules
+
+
+FRAGMENT_MODULES = _merge_fragments()

@@ -135,7 +135,11 @@ def world(settings, tmp_path, city, other_city, alice, ana, mo, rita, oscar, nor
         explanation="elsewhere",
     )
     users = {"rita": rita, "mo": mo, "ana": ana, "alice": alice, "oscar": oscar, "nora": nora}
+    extra_objects: dict = {}
+    for fragment in matrix.FRAGMENT_MODULES:
+        extra_objects.update(fragment.objects(city, other_city, users))
     objects = {
+        **extra_objects,
         "city": city.slug,
         "alert": alert.pk,
         "other_alert": other_alert.pk,
@@ -171,6 +175,8 @@ POST_DATA = {
     "workspace:member_role": {"role": "resident"},
     "set_language": {"language": "en", "next": "/"},
 }
+for _fragment in matrix.FRAGMENT_MODULES:
+    POST_DATA.update(_fragment.POST_DATA)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -210,6 +216,8 @@ def test_api_answers_each_persona_as_the_matrix_says(world, persona):
             response = client.post(
                 url, {"file": SimpleUploadedFile("obs.csv", IMPORT_FILE.encode()), "dry_run": "true"}
             )
+        elif isinstance(body, tuple) and body[0] == "form":  # ("form", {...}): a form-encoded POST
+            response = client.post(url, _fill(body[1], world["objects"]))
         elif method == "POST":
             payload = DEFINITION if body == "definition" else (body or {})
             response = client.post(url, json.dumps(payload), content_type="application/json")

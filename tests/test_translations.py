@@ -28,6 +28,10 @@ from django.utils import translation
 LOCALE_DIR = Path(settings.BASE_DIR) / "safercities" / "locale"
 PO_PATH = LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"
 MO_PATH = LOCALE_DIR / "es" / "LC_MESSAGES" / "django.mo"
+# Apps may keep their own catalogue (safercities/<app>/locale/): makemessages files an app's messages
+# there when the folder exists. The checks below hold for every catalogue; the drift check for their union.
+APP_PO_PATHS = sorted((Path(settings.BASE_DIR) / "safercities").glob("*/locale/es/LC_MESSAGES/django.po"))
+PO_PATHS = [PO_PATH, *APP_PO_PATHS]
 # Must match the `messages` target of the Makefile: what is not product code is not translated.
 MAKEMESSAGES_IGNORE = [
     ".venv/*",
@@ -71,18 +75,20 @@ def _require_gettext() -> None:
 # --- (a) the committed catalogue is complete ----------------------------------------------------
 
 
-def test_catalogue_header_is_spanish_with_two_plural_forms():
-    catalog = _read(PO_PATH)
+@pytest.mark.parametrize("po_path", PO_PATHS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_catalogue_header_is_spanish_with_two_plural_forms(po_path):
+    catalog = _read(po_path)
     assert not catalog.fuzzy, "remove the `#, fuzzy` flag from the header"
     assert str(catalog.locale) == "es"
     assert catalog.num_plurals == 2
     assert catalog.plural_expr.replace(" ", "") in {"(n!=1)", "n!=1"}
 
 
-def test_every_message_is_translated_and_none_is_fuzzy():
-    catalog = _read(PO_PATH)
+@pytest.mark.parametrize("po_path", PO_PATHS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_every_message_is_translated_and_none_is_fuzzy(po_path):
+    catalog = _read(po_path)
     entries = _entries(catalog)
-    assert len(entries) > 500  # the whole interface, not a stub
+    assert po_path != PO_PATH or len(entries) > 500  # the whole interface, not a stub
     empty, fuzzy = [], []
     for key, message in entries.items():
         strings = message.string if isinstance(message.string, tuple | list) else [message.string]
@@ -94,14 +100,15 @@ def test_every_message_is_translated_and_none_is_fuzzy():
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy[:20]}"
     assert not catalog.obsolete, f"obsolete entries left in the catalogue: {list(catalog.obsolete)[:20]}"
     # babel drops plural forms beyond nplurals when reading; an extra empty msgstr[2] must not hide there.
-    extra = re.findall(r"^msgstr\[([2-9])\]", PO_PATH.read_text(encoding="utf-8"), flags=re.M)
+    extra = re.findall(r"^msgstr\[([2-9])\]", po_path.read_text(encoding="utf-8"), flags=re.M)
     assert not extra, "plural forms beyond nplurals=2 in django.po"
 
 
-def test_placeholders_survive_translation():
+@pytest.mark.parametrize("po_path", PO_PATHS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_placeholders_survive_translation(po_path):
     """A lost or renamed placeholder raises at render time (or silently drops a number)."""
     pattern = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}|%%")
-    for key, message in _entries(_read(PO_PATH)).items():
+    for key, message in _entries(_read(po_path)).items():
         ids = message.id if isinstance(message.id, tuple | list) else [message.id]
         strings = message.string if isinstance(message.string, tuple | list) else [message.string]
         wanted = sorted(set(pattern.findall(ids[-1])))
@@ -133,7 +140,9 @@ def test_catalogue_matches_the_code(tmp_path, monkeypatch):
     with override_settings(LOCALE_PATHS=[str(locale)]):
         call_command("makemessages", locale=["es"], ignore_patterns=MAKEMESSAGES_IGNORE, verbosity=0)
     fresh = _entries(_read(locale / "es" / "LC_MESSAGES" / "django.po"))
-    committed = _entries(_read(PO_PATH))
+    committed: dict = {}
+    for po_path in PO_PATHS:
+        committed.update(_entries(_read(po_path)))
     assert len(fresh) > 500
     missing = sorted(key[1] for key in fresh.keys() - committed.keys())
     stale = sorted(key[1] for key in committed.keys() - fresh.keys())
@@ -146,16 +155,19 @@ def test_catalogue_matches_the_code(tmp_path, monkeypatch):
 # --- (c) the compiled catalogue is current ------------------------------------------------------
 
 
-def test_compiled_catalogue_matches_its_source():
+@pytest.mark.parametrize("po_path", PO_PATHS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_compiled_catalogue_matches_its_source(po_path):
     buffer = io.BytesIO()
-    write_mo(buffer, _read(PO_PATH))
+    write_mo(buffer, _read(po_path))
     buffer.seek(0)
     expected = gettext.GNUTranslations(buffer)
-    with MO_PATH.open("rb") as fh:
+    with po_path.with_suffix(".mo").open("rb") as fh:
         committed = gettext.GNUTranslations(fh)
     expected_messages = {k: v for k, v in expected._catalog.items() if k != ""}
     committed_messages = {k: v for k, v in committed._catalog.items() if k != ""}
-    assert committed_messages == expected_messages, "django.mo is stale: run `make messages`"
+    assert committed_messages == expected_messages, f"{po_path.with_suffix('.mo')} is stale: run `make messages`"
+    if po_path != PO_PATH:
+        return
     assert committed.ngettext("%(n)s error", "%(n)s errors", 1) == "%(n)s error"
     assert committed.ngettext("%(n)s error", "%(n)s errors", 2) == "%(n)s errores"
 

@@ -56,3 +56,6 @@ errors.install(api)
 api.add_router("/", public.router)
 api.add_router("/", official.router)
 api.add_router("/", account.router)
+# Each domain app keeps its operations in its own ``api.py``.
+for _app in ("reports", "surveys", "community", "practices", "crises"):
+    api.add_router("/", f"safercities.{_app}.api.router")

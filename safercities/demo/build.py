@@ -96,6 +96,11 @@ class BuildResult:
         )
 
 
+# Apps that add their own demo records (resident reports, working groups, crises …) after the data and the
+# users are in; each ``build`` is idempotent, like the rest of the demo.
+EXTENSIONS = ("reports", "surveys", "community", "practices", "crises")
+
+
 def demo_key(city: City, *, seed: int, scale: float) -> str:
     """What the demo files depend on, hashed: equal keys mean byte-identical files."""
     digest = hashlib.sha256()
@@ -164,6 +169,8 @@ def build_demo(
         _load(city, key, seed=seed, scale=scale, result=result, say=say)
     if with_users:
         _users(city, result)
+    for app in EXTENSIONS:
+        import_module(f"safercities.{app}.demo").build(city, say=say)
     return result
 
 
