@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-BENCH_DB = "sc_bench_compute"
+BENCH_DB = os.environ.get("BENCH_DB", "sc_bench_compute")  # or --pg-database
 SLUG = "bench-compute"
 COLUMNS, ROWS_OF_AREAS = 50, 40  # 2,000 quads
 DISTRICT_W, DISTRICT_H = 10, 5  # 40 districts
@@ -366,9 +366,10 @@ def step_compute(draws: str) -> dict:
     from safercities.places.models import City
 
     city = City.objects.get(slug=SLUG)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = compute_all(city, draws=int(draws))
     summary["total"] = round(time.perf_counter() - started, 3)
+    summary["python_cpu"] = round(time.process_time() - cpu, 3)  # this process only (not the database server)
     surge = Alert.objects.filter(city=city, area__code=SURGE_AREA, kind="exceedance", period__gte="2025-11")
     summary["surge_alerts"] = sorted(f"{a.indicator.code} {a.period} {a.severity}" for a in surge)
     hot = HotspotResult.objects.filter(city=city, indicator__code="violent-crime-rate", unit="neighbourhood").first()
@@ -433,6 +434,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1, help="timed compute runs per database")
     parser.add_argument("--workdir", default="/tmp/sc_bench_compute")
+    parser.add_argument("--pg-database", default=BENCH_DB, help="PostgreSQL database to create and use")
     parser.add_argument("--keep", action="store_true", help="keep the databases (re-run with --skip-setup)")
     parser.add_argument("--skip-setup", action="store_true")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
@@ -442,13 +444,14 @@ def main() -> None:
         print(json.dumps(STEPS[options.step](*options.args)))
         return
 
+    pg_db = options.pg_database
     workdir = Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     sqlite_db = workdir / "bench.sqlite3"
     common = {"SECRET_KEY": "bench-only", "DEBUG": "false", "TESTING": "false", "LOG_LEVEL": "WARNING"}
     envs = {
         "sqlite": {**common, "DATABASE_URL": f"sqlite:///{sqlite_db}", "DATA_DIR": str(workdir)},
-        "postgres": {**common, "DATABASE_URL": f"{PG_SERVER}/{BENCH_DB}", "DATA_DIR": str(workdir)},
+        "postgres": {**common, "DATABASE_URL": f"{PG_SERVER}/{pg_db}", "DATA_DIR": str(workdir)},
     }
     print(f"python {platform.python_version()}, {os.cpu_count()} CPU(s); {_uptime()}")
     try:
@@ -458,14 +461,17 @@ def main() -> None:
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)
                 else:
-                    _postgres(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-                    _postgres(f"CREATE DATABASE {BENCH_DB}")
+                    _postgres(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)")
+                    _postgres(f"CREATE DATABASE {pg_db}")
                 print(engine, "setup", json.dumps(run_child("setup", env=envs[engine])), flush=True)
             for _run in range(options.repeat):
                 before = _uptime()
                 result = run_child("compute", str(options.draws), env=envs[engine])
                 print(engine, "compute", json.dumps(result), flush=True)
-                print(f"  seconds per step: {result['seconds']}, total {result['total']} s")
+                print(
+                    f"  seconds per step: {result['seconds']}, total {result['total']} s "
+                    f"(Python CPU {result['python_cpu']} s)"
+                )
                 print(f"  load before: {before}; after: {_uptime()}", flush=True)
             before = _uptime()
             result = run_child("aggregate", env=envs[engine])
@@ -476,7 +482,7 @@ def main() -> None:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{sqlite_db}{suffix}").unlink(missing_ok=True)
             if "postgres" in options.engines:
-                _postgres(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                _postgres(f"DROP DATABASE IF EXISTS {pg_db} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-BENCH_DB = "sc_bench_load"
+BENCH_DB = os.environ.get("BENCH_LOAD_DB", "sc_bench_load")  # --db replaces it
 HOST = "127.0.0.1"  # loopback only: never point this at another address
 CITY = "demo"
 AREA = "N069"
@@ -64,6 +64,7 @@ PORTAL_PATHS = {
     # default map: the index, the latest year, the finest level.
     "map.json": f"/en/cities/{CITY}/map.json",
 }
+CACHE_URL = ""  # --cache-url
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a second bound besides the deadline
 REQUEST_TIMEOUT = 30.0
 
@@ -100,6 +101,9 @@ def server_env(tree: Path, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="safercities.settings",
         PYTHONPATH=os.pathsep.join([str(tree), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
     )
+    env.pop("CACHE_URL", None)
+    if CACHE_URL:
+        env["CACHE_URL"] = CACHE_URL
     env.update(extra)
     return env
 
@@ -399,17 +403,22 @@ def profile(tree: Path, path: str, repeat: int) -> str:
 # ----------------------------------------------------------------------------------------------------
 
 
+API_PATHS = [f"/api/v1/cities/{CITY}/index", f"/api/v1/cities/{CITY}/areas", f"/api/v1/cities/{CITY}/alerts"]
+
+
 def public_paths(port: int) -> list[str]:
-    """The public pages of the trust issue: home, city, area, an indicator, network, methodology, map.json."""
+    """The trust issue's mix: home, city, area, an indicator, network, methodology, map.json, and the public
+    API's index, areas and alerts."""
     _, html, _ = fetch(port, PORTAL_PATHS["city"])
     indicator = re.search(rf'href="(/en/cities/{CITY}/indicators/[^/"]+/)"', html.decode())
     paths = ["/en/", PORTAL_PATHS["city"], PORTAL_PATHS["area"]]
     if indicator:
         paths.append(indicator.group(1))
-    return paths + ["/en/network/", "/en/methodology/", PORTAL_PATHS["map.json"]]
+    return paths + ["/en/network/", "/en/methodology/", PORTAL_PATHS["map.json"], *API_PATHS]
 
 
 def main(argv: list[str] | None = None) -> int:
+    global BENCH_DB, CACHE_URL
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--runs", nargs="+", choices=["portal", "public", "ceiling"], default=["portal", "public", "ceiling"]
@@ -428,7 +437,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="PATH", help="also profile this page in-process (needs pyinstrument)")
     parser.add_argument("--profile-repeat", type=int, default=20)
     parser.add_argument("--out", type=Path, help="write every figure as JSON here")
+    parser.add_argument("--db", default=BENCH_DB, help="name of the throwaway PostgreSQL database")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL of the served site, e.g. redis://127.0.0.1:6379/6 (default: none, per-process memory)",
+    )
     args = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.db):
+        parser.error("--db must be a plain lower-case PostgreSQL name")
+    BENCH_DB, CACHE_URL = args.db, args.cache_url
     for value in (args.portal_clients, args.clients, args.workers):
         if not 1 <= value <= 500:
             parser.error("clients and workers must be between 1 and 500")
@@ -452,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report["setup_seconds"] = setup_database(tree, args.reuse_db, not args.no_analyze)
         if {"portal", "public"} & set(args.runs) or args.profile:
-            portal = start_gunicorn(tree, "safercities.wsgi:application", args.workers, "/health", server_env(tree))
+            site_env = server_env(tree, DJANGO_SETTINGS_MODULE="load_settings")
+            portal = start_gunicorn(tree, "safercities.wsgi:application", args.workers, "/health", site_env)
             servers.append(portal)
             report["gunicorn"] = " ".join(portal.command)
             paths = args.paths or public_paths(portal.port)
@@ -480,9 +499,11 @@ def main(argv: list[str] | None = None) -> int:
             env = server_env(tree, DJANGO_SETTINGS_MODULE="ceiling_wsgi")
             ceiling = start_gunicorn(tree, "ceiling_wsgi:application", args.workers, "/ceiling", env)
             servers.append(ceiling)
-            report["results"].append(
-                run("ceiling (constant view)", ceiling.port, ["/ceiling"], args.clients, args.duration)
-            )
+            shapes = [(args.clients, args.duration)]
+            if "portal" in args.runs:  # the portal runs' own shape too, so each table has its ceiling
+                shapes.insert(0, (args.portal_clients, args.portal_duration))
+            for clients, duration in dict.fromkeys(shapes):
+                report["results"].append(run("ceiling (constant view)", ceiling.port, ["/ceiling"], clients, duration))
             ceiling.stop()
         if args.profile:
             print(f"\n--- profile of {args.profile} ({args.profile_repeat} requests, in-process)", flush=True)

@@ -130,6 +130,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
 
+# Caches. With CACHE_URL (redis://host:6379/1) every process shares one Redis: the API throttle's counts
+# and the public pages' cached parts (alias "portal", safercities/portal/cache.py; entries live
+# PORTAL_CACHE_SECONDS at most, and a compute or a settings change invalidates them at once). Without it
+# each process keeps its own cache in memory, which needs nothing for development (`make run`). The test
+# suite never caches portal parts (tests roll the database back, and ids come again); the cache tests
+# switch it on themselves. See docs/operations.md, "Cache".
+if os.environ.get("CACHE_URL"):
+    if not os.environ["CACHE_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["CACHE_URL"],
+        # A stalled Redis must not hang the pages: the portal then builds them uncached.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    CACHES = {
+        "default": {**_redis, "KEY_PREFIX": "sc"},
+        "portal": {**_redis, "KEY_PREFIX": "sc", "TIMEOUT": envint("PORTAL_CACHE_SECONDS", "900")},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "portal": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "portal",
+            "TIMEOUT": envint("PORTAL_CACHE_SECONDS", "900"),
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        },
+    }
+if TESTING:
+    CACHES["portal"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -61,3 +61,26 @@ class DisableForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, limited per e-mail address and per client (``throttle.password_reset_allowed``)."""
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if not throttle.password_reset_allowed(email, self.request):
+            minutes = max(1, throttle.reset_window() // 60)
+            raise ValidationError(
+                ngettext(
+                    "Too many password reset requests. Try again in %(minutes)d minute.",
+                    "Too many password reset requests. Try again in %(minutes)d minutes.",
+                    minutes,
+                ),
+                code="throttled",
+                params={"minutes": minutes},
+            )
+        return email

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from safercities.accounts.crypto import EncryptedCharField
 from safercities.places.models import City
 
 
@@ -75,10 +76,14 @@ class LoginFailure(models.Model):
 
 
 class TwoFactor(models.Model):
-    """A user's TOTP (RFC 6238) secret; confirmed once the user has entered a valid code."""
+    """A user's TOTP (RFC 6238) secret; confirmed once the user has entered a valid code.
+
+    The secret is stored encrypted (``accounts.crypto``): the server must read it back to check codes,
+    so it cannot be hashed, but a copy of the database alone must not yield working second factors.
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
-    secret = models.CharField(max_length=64)
+    secret = EncryptedCharField(max_length=255)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last accepted time step: a code is never accepted twice (RFC 6238 §5.2).
     last_step = models.BigIntegerField(default=0)

@@ -76,3 +76,47 @@ def clear(username: str, request: HttpRequest | None) -> None:
     """Forget the username's failures after a complete, successful sign-in."""
     kind, key, _limit = _keys(username, request)[0]
     LoginFailure.objects.filter(kind=kind, key=key).delete()
+
+
+# --- Password reset ------------------------------------------------------------------------------
+# Reset e-mails are counted in Django's cache, not in a table: the counters are short-lived and
+# written by anonymous callers. The cache must therefore be shared by every process (Redis
+# ``CACHES`` in production; docs/security.md); check ``accounts.I001`` says so when it is not.
+
+
+def _reset_limits() -> list[tuple[str, int]]:
+    return [
+        ("address", int(getattr(settings, "PASSWORD_RESET_LIMIT_PER_ADDRESS", 3))),
+        ("client", int(getattr(settings, "PASSWORD_RESET_LIMIT_PER_CLIENT", 10))),
+    ]
+
+
+def reset_window() -> int:
+    return int(getattr(settings, "PASSWORD_RESET_WINDOW", 3600))
+
+
+def _reset_key(kind: str, value: str) -> str:
+    return "accounts:reset:" + _digest(f"reset-{kind}", value)
+
+
+def password_reset_allowed(email: str, request: HttpRequest | None) -> bool:
+    """Count one reset request for this e-mail address and this client; False past either limit.
+
+    Every request counts, whether or not an account has the address, so the answer reveals nothing
+    about who has an account. Fixed windows of ``PASSWORD_RESET_WINDOW`` seconds.
+    """
+    from django.core.cache import cache
+
+    values = {"address": email.strip().casefold(), "client": client_address(request)}
+    allowed = True
+    for kind, limit in _reset_limits():
+        key = _reset_key(kind, values[kind])
+        cache.add(key, 0, timeout=reset_window())
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=reset_window())
+            count = 1
+        if limit and count > limit:
+            allowed = False
+    return allowed

@@ -25,7 +25,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from safercities.accounts import throttle, two_factor
-from safercities.accounts.forms import CodeForm, DisableForm, EnrolForm, ThrottledAuthenticationForm, locked_error
+from safercities.accounts.forms import (
+    CodeForm,
+    DisableForm,
+    EnrolForm,
+    ThrottledAuthenticationForm,
+    ThrottledPasswordResetForm,
+    locked_error,
+)
 
 PENDING_USER = "_2fa_pending_user"
 PENDING_BACKEND = "_2fa_pending_backend"
@@ -162,3 +169,18 @@ def disable(request: HttpRequest) -> HttpResponse:
         two_factor.disable(request.user)
         return redirect("two_factor_setup")
     return render(request, "accounts/two_factor_status.html", {"required": required, "form": form}, status=400)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page behind a per-address and per-client limit; a refused request gets 429."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if any(error.code == "throttled" for error in form.errors.as_data().get("email", [])):
+            response.status_code = 429
+        return response

@@ -75,14 +75,15 @@ def incident_count_matrix(city: City) -> pd.DataFrame:
         return pd.DataFrame()
     indicators = dict(Indicator.objects.filter(city=city).values_list("pk", "code"))
     areas = dict(Area.objects.filter(city=city).values_list("pk", "code"))
-    n = len(rows)
-    indicator_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-    area_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
-    seen: dict[str, int] = {}  # period code → first-seen number (a few dozen codes; no object-array sort)
-    period_of = np.fromiter((seen.setdefault(r[2], len(seen)) for r in rows), dtype=np.int64, count=n)
-    numerators = np.array([r[3] for r in rows], dtype=float)  # None → NaN
-    values = np.array([r[4] for r in rows], dtype=float)
+    # Columns by ``zip`` and numpy (C loops), not a Python generator per row and column.
+    indicator_col, area_col, period_col, numerator_col, value_col = zip(*rows, strict=True)
     del rows
+    indicator_ids = np.array(indicator_col, dtype=np.int64)
+    area_ids = np.array(area_col, dtype=np.int64)
+    period_of, seen = pd.factorize(np.array(period_col, dtype=object))  # period codes, first-seen order
+    numerators = np.array(numerator_col, dtype=float)  # None → NaN
+    values = np.array(value_col, dtype=float)
+    del indicator_col, area_col, period_col, numerator_col, value_col
     index = _month_range(min(seen), max(seen))
     column = {code: i for i, code in enumerate(index)}
     columns = np.array([column[p] for p in seen], dtype=np.int64)[period_of]
@@ -141,29 +142,37 @@ def exceedance_candidates(city: City, *, last: int = EVALUATE_LAST) -> list[Aler
     return candidates
 
 
-def _series_points(city: City) -> dict[tuple[int, int], list[tuple[Any, str, str, str, float]]]:
+def _month_series(city: City) -> dict[tuple[int, int], tuple[int, str]]:
+    """(indicator id, area id) → (number of monthly values, newest monthly start ``YYYY-MM-DD``): one
+    ``GROUP BY`` over the city's totals (a full compute takes it from the index's read instead)."""
+    totals = Observation.objects.filter(city=city, sex="", age_group="", disability="", period_type="month")
+    meta = totals.order_by().values("indicator_id", "area_id").annotate(n=Count("id"), newest=Max("period_start"))
+    return {(row["indicator_id"], row["area_id"]): (row["n"], row["newest"].isoformat()) for row in meta}
+
+
+def _series_points(
+    city: City, months: dict[tuple[int, int], tuple[int, str]] | None = None
+) -> dict[tuple[int, int], list[tuple[Any, str, str, str, float]]]:
     """(indicator id, area id) → [(period start, period, period type, period end, value)], oldest first
     (dates as the database driver gives them: ``date`` objects or ISO text),
     holding at least every point the threshold and trend rules look at (totals only).
 
-    Reading every observation of a city (~3 M rows) costs seconds, so: one ``GROUP BY`` gives each
-    series' count and newest start per period type; then every non-monthly row is read, and the monthly
-    rows from each indicator's earliest needed start (the newest month of a series less
-    ``TREND_PERIODS − 1`` months, over its series); a series that still lacks a trend window (gaps) is
-    read in full.
+    Reading every observation of a city (~3 M rows) costs seconds, so: each series' count and newest
+    start of monthly values (``months``, from :func:`_month_series` or the index's read); then every
+    non-monthly row is read, and the monthly rows from each indicator's earliest needed start (the
+    newest month of a series less ``TREND_PERIODS − 1`` months, over its series); a series that still
+    lacks a trend window (gaps) is read in full.
     """
     totals = Observation.objects.filter(city=city, sex="", age_group="", disability="").order_by()
-    meta = totals.values("indicator_id", "area_id", "period_type").annotate(n=Count("id"), newest=Max("period_start"))
-    months: dict[tuple[int, int], tuple[int, Any]] = {}
+    if months is None:
+        months = _month_series(city)
     cutoff: dict[int, Any] = {}
-    for row in meta:
-        if row["period_type"] != "month":
-            continue
-        key = (row["indicator_id"], row["area_id"])
-        months[key] = (row["n"], row["newest"])
-        first = parse_period(row["newest"].strftime("%Y-%m"))
-        start = shift(first, -(TREND_PERIODS - 1)).start
-        cutoff[key[0]] = min(cutoff.get(key[0], start), start)
+    newest_of: dict[tuple[int, str], Any] = {}  # (indicator, newest month) → its window's first start
+    for (indicator, _area), (_n, newest) in months.items():
+        start = newest_of.get((indicator, newest[:7]))
+        if start is None:
+            start = newest_of[(indicator, newest[:7])] = shift(parse_period(newest[:7]), -(TREND_PERIODS - 1)).start
+        cutoff[indicator] = min(cutoff.get(indicator, start), start)
     # Model fields first, then the two dates as annotations: the order of the SQL's columns. On SQLite the
     # dates are read as their ISO text (a CAST has no declared type, so sqlite3 runs no per-row ``date``
     # converter: ~1 µs × 2 × ~900,000 rows); PostgreSQL's driver parses dates natively.
@@ -202,13 +211,18 @@ def _series_points(city: City) -> dict[tuple[int, int], list[tuple[Any, str, str
     return points
 
 
-def threshold_and_trend_candidates(city: City) -> list[AlertCandidate]:
+def threshold_and_trend_candidates(
+    city: City, *, months: dict[tuple[int, int], tuple[int, str]] | None = None
+) -> list[AlertCandidate]:
     """Threshold rules on each series' newest value; Mann–Kendall (batched by window length) on its
-    last ``TREND_PERIODS`` monthly values, or up to that many annual ones (at least ``MIN_ANNUAL_TREND``)."""
+    last ``TREND_PERIODS`` monthly values, or up to that many annual ones (at least ``MIN_ANNUAL_TREND``).
+    ``months``: the per-series monthly summary when the caller has it (see :func:`_series_points`)."""
     indicators = {i.pk: i for i in Indicator.objects.filter(city=city)}
     areas = dict(Area.objects.filter(city=city).values_list("pk", "code"))
     keyed = sorted(
-        ((indicators[i].code, areas[a]), points) for (i, a), points in _series_points(city).items() if i in indicators
+        ((indicators[i].code, areas[a]), points)
+        for (i, a), points in _series_points(city, months).items()
+        if i in indicators
     )
     codes = {i.code: i for i in indicators.values()}
     candidates: list[AlertCandidate | None] = []
@@ -292,6 +306,9 @@ def store_alerts(city: City, candidates: list[AlertCandidate]) -> dict[str, int]
     return {"alerts_created": len(created), "alerts_updated": len(updated), "alerts_unchanged": unchanged}
 
 
-def compute_alerts(city: City) -> dict[str, int]:
-    candidates = exceedance_candidates(city) + threshold_and_trend_candidates(city)
+def compute_alerts(city: City, *, shared: dict | None = None) -> dict[str, int]:
+    """Every alert of a city; ``shared`` may hold the index step's per-series monthly summary
+    (``month_series``, see :func:`~safercities.monitoring.index_results.compute_city_indices`)."""
+    months = (shared or {}).get("month_series")
+    candidates = exceedance_candidates(city) + threshold_and_trend_candidates(city, months=months)
     return store_alerts(city, candidates)

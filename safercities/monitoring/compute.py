@@ -13,7 +13,10 @@ indicators import (populations feed rates; an indicator's categories or ``rate_p
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from safercities.jobs.models import Job
@@ -46,6 +49,25 @@ def aggregation_needed(city: City, job: Job) -> bool:
     return any(str((options or {}).get("aggregate", True)).lower() in {"false", "0"} for options in skipped)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then one collection.
+
+    A compute reads ~2 M database rows into tuples and builds ~20,000 result objects; every 700 new
+    container objects start a collection that walks the young heap, and the older generations are walked
+    again and again as they grow: measured, half of the time of a 3 M-row fetch (12.6 s instead of 38 s
+    with the collector off). Nothing a compute allocates needs the cycle collector before it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
+
+
 def compute_all(city: City, *, job: Job | None = None, draws: int = 1000, aggregate: bool = False) -> dict[str, Any]:
     """Index, alerts and hot spots of ``city``; incident aggregation first when ``aggregate`` (or, for a
     background ``job``, when :func:`aggregation_needed`). ``summary["seconds"]`` times each step."""
@@ -58,17 +80,19 @@ def compute_all(city: City, *, job: Job | None = None, draws: int = 1000, aggreg
     if not aggregate and job is not None:
         aggregate = aggregation_needed(city, job)
     steps = [("aggregation", lambda: aggregate_incidents(city))] if aggregate else []
+    shared: dict[str, Any] = {}  # what one step reads and a later one reuses (the observations' summary)
     steps += [
-        ("index", lambda: compute_city_indices(city, draws=draws)),
-        ("alerts", lambda: compute_alerts(city)),
+        ("index", lambda: compute_city_indices(city, draws=draws, shared=shared)),
+        ("alerts", lambda: compute_alerts(city, shared=shared)),
         ("hotspots", lambda: compute_hotspots(city)),
     ]
     summary: dict[str, Any] = {"city": city.slug, "seconds": {}}
-    for position, (name, step) in enumerate(steps):
-        started = time.perf_counter()
-        result = step()
-        summary["seconds"][name] = round(time.perf_counter() - started, 3)
-        summary[name] = {k: v for k, v in (result or {}).items() if isinstance(v, int | float | str)}
-        if job is not None:
-            heartbeat(job, (position + 1) / len(steps))
+    with paused_gc():
+        for position, (name, step) in enumerate(steps):
+            started = time.perf_counter()
+            result = step()
+            summary["seconds"][name] = round(time.perf_counter() - started, 3)
+            summary[name] = {k: v for k, v in (result or {}).items() if isinstance(v, int | float | str)}
+            if job is not None:
+                heartbeat(job, (position + 1) / len(steps))
     return summary

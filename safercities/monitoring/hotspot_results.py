@@ -188,7 +188,8 @@ def analyse(
         if ("level", level) not in cache:
             cache[("level", level)] = area_weights(city, level)
         weights = cache[("level", level)]
-        values = {code: v for code, v in values.items() if code in set(weights.codes)}
+        known = set(weights.codes)
+        values = {code: v for code, v in values.items() if code in known}
         unit = level
     if np.ptp(np.array(list(values.values()), dtype=float)) == 0:
         raise HotspotError("every unit has the same value: there is no spatial pattern to test")

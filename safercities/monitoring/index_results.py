@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Avg, Case, Count, F, FloatField, Func, IntegerField, Q, Sum, Value, When
+from django.db.models import Avg, Case, CharField, Count, F, FloatField, Func, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast, ExtractYear, Substr
 from django.utils import timezone
 
@@ -28,12 +28,12 @@ from safercities.analytics.composite import (
 )
 from safercities.analytics.composite import IndexDefinition as IndexMethod
 from safercities.indicators.models import Indicator, Observation
+from safercities.monitoring.bulk import insert_rows
 from safercities.monitoring.models import IndexDefinition, IndexResult
 from safercities.places.models import Area, City
 
 DEFAULT_SLUG = "hsi"
 MIN_AREAS = 3
-BATCH = 1000  # rows per INSERT (Django lowers it further where the database needs)
 
 
 def ensure_default_definition(city: City) -> IndexDefinition:
@@ -79,14 +79,15 @@ def _year_of(field: str) -> Func:
     return ExtractYear(field)
 
 
-def indicator_matrices(
+def observation_groups(
     city: City, years: Iterable[int] | None = None, levels: Iterable[str] | None = None
-) -> dict[tuple[int, str], pd.DataFrame]:
-    """``indicator_matrix`` for every (year, level) at once, from ONE ``GROUP BY (area, indicator, year)``.
+) -> dict[str, np.ndarray]:
+    """ONE ``GROUP BY (area, indicator, year)`` over a city's totals, as numpy columns.
 
-    The observations are read once for the whole history instead of once per year and level — on
-    2,000 areas × 40 indicators × 60 months, one scan of ~3 M rows instead of ten. ``years`` and
-    ``levels`` limit the result (default: every year and level with data).
+    Per group: the annual value and count, the sum, mean and count of the sub-annual values (what the
+    index needs), and the count and newest start of the *monthly* values — what the alerts' threshold
+    and trend read needs to know per series (:func:`month_series`), so that a full compute scans the
+    ~3 M observations once for both. Only groups whose period starts and ends in the same calendar year.
     """
     rows = (
         Observation.objects.filter(city=city, sex="", age_group="", disability="")
@@ -97,7 +98,9 @@ def indicator_matrices(
         rows = rows.filter(year__in=list(years))
     if levels is not None:
         rows = rows.filter(area__level__in=list(levels))
-    annual, sub = Q(period_type="year"), ~Q(period_type="year")
+    annual, sub, month = Q(period_type="year"), ~Q(period_type="year"), Q(period_type="month")
+    # SQLite: ISO text, compared as text (no per-row date conversion); PostgreSQL: the date.
+    month_start = Cast("period_start", CharField()) if connection.vendor == "sqlite" else F("period_start")
     grouped = (
         rows.order_by()
         .values("area_id", "indicator_id", "year")
@@ -107,6 +110,8 @@ def indicator_matrices(
             total=Sum(Case(When(sub, then=F("value")), output_field=FloatField())),
             mean=Avg(Case(When(sub, then=F("value")), output_field=FloatField())),
             n=Count(Case(When(sub, then=Value(1)), output_field=IntegerField())),
+            n_month=Count(Case(When(month, then=Value(1)), output_field=IntegerField())),
+            newest_month=Max(Case(When(month, then=month_start))),
         )
     )
     # A plain cursor (no per-row converters: ~400,000 groups on a 2,000-area city), then numpy.
@@ -124,11 +129,61 @@ def indicator_matrices(
     def numbers(name: str, dtype: type = float) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in columns[name]], dtype=dtype)
 
-    area_pk = np.array(columns["area_id"], dtype=np.int64)
-    indicator_pk = np.array(columns["indicator_id"], dtype=np.int64)
-    year = numbers("year", np.int64)
-    n_annual, n_sub = numbers("n_annual"), numbers("n")
-    total, mean, annual_value = numbers("total"), numbers("mean"), numbers("annual")
+    return {
+        "area_id": np.array(columns["area_id"], dtype=np.int64),
+        "indicator_id": np.array(columns["indicator_id"], dtype=np.int64),
+        "year": numbers("year", np.int64),
+        "n_annual": numbers("n_annual"),
+        "n": numbers("n"),
+        "total": numbers("total"),
+        "mean": numbers("mean"),
+        "annual": numbers("annual"),
+        "n_month": numbers("n_month"),
+        "newest_month": np.array(columns["newest_month"], dtype=object),  # date, ISO text (SQLite) or None
+    }
+
+
+def month_series(groups: dict[str, np.ndarray]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(indicator id, area id) → (number of monthly values, newest monthly start as ``YYYY-MM-DD``) of
+    every series with monthly values, from :func:`observation_groups` (every year, every level)."""
+    out: dict[tuple[int, int], tuple[int, str]] = {}
+    if not groups:
+        return out
+    has = np.flatnonzero(groups["n_month"] > 0)
+    for indicator, area, n, newest in zip(
+        groups["indicator_id"][has].tolist(),
+        groups["area_id"][has].tolist(),
+        groups["n_month"][has].astype(np.int64).tolist(),
+        groups["newest_month"][has].tolist(),
+        strict=True,
+    ):
+        newest = newest if isinstance(newest, str) else newest.isoformat()
+        known = out.get((indicator, area))
+        out[(indicator, area)] = (n, newest) if known is None else (known[0] + n, max(known[1], newest))
+    return out
+
+
+def indicator_matrices(
+    city: City,
+    years: Iterable[int] | None = None,
+    levels: Iterable[str] | None = None,
+    *,
+    groups: dict[str, np.ndarray] | None = None,
+) -> dict[tuple[int, str], pd.DataFrame]:
+    """``indicator_matrix`` for every (year, level) at once, from ONE ``GROUP BY (area, indicator, year)``.
+
+    The observations are read once for the whole history instead of once per year and level — on
+    2,000 areas × 40 indicators × 60 months, one scan of ~3 M rows instead of ten. ``years`` and
+    ``levels`` limit the result (default: every year and level with data); ``groups`` is that read
+    (:func:`observation_groups`) when the caller already holds it.
+    """
+    if groups is None:
+        groups = observation_groups(city, years, levels)
+    if not groups:
+        return {}
+    area_pk, indicator_pk, year = groups["area_id"], groups["indicator_id"], groups["year"]
+    n_annual, n_sub = groups["n_annual"], groups["n"]
+    total, mean, annual_value = groups["total"], groups["mean"], groups["annual"]
     # Positions in code order (Python's, not the database collation's), so that the matrices come out
     # sorted exactly like ``Series.unstack().sort_index()``.
     area_list = sorted(Area.objects.filter(city=city).values_list("pk", "code", "level"), key=lambda x: x[1])
@@ -258,17 +313,24 @@ def compute_and_store(
                 )
     with transaction.atomic():
         IndexResult.objects.filter(definition=definition, period=period, level=level).delete()
-        IndexResult.objects.bulk_create(rows, batch_size=BATCH)
+        insert_rows(IndexResult, rows)  # bulk_create's values, without its per-object SQL building
     return rows
 
 
-def compute_city_indices(city: City, *, draws: int = 1000, history_draws: int = 200) -> dict[str, int]:
+def compute_city_indices(
+    city: City, *, draws: int = 1000, history_draws: int = 200, shared: dict | None = None
+) -> dict[str, int]:
     """Every definition × year × level of a city; the latest year gets the full Monte Carlo.
 
-    The observations are read once (:func:`indicator_matrices`).
+    The observations are read once (:func:`observation_groups`); when ``shared`` (a dict the caller
+    keeps for the steps of one compute) is given, that read's per-series monthly summary is left in it
+    as ``shared["month_series"]`` for the alerts (:func:`month_series`).
     """
     ensure_default_definition(city)
-    matrices = indicator_matrices(city)
+    groups = observation_groups(city)
+    if shared is not None:
+        shared["month_series"] = month_series(groups)
+    matrices = indicator_matrices(city, groups=groups)
     # Years and levels as index_years/index_levels would give them, less those that cannot be ranked
     # (no observation inside the calendar year, fewer than MIN_AREAS areas): no query of their own.
     years = sorted({year for year, _level in matrices})

@@ -67,11 +67,11 @@ def resolve(city: City, params: QueryDict | dict[str, Any], *, indicator: Indica
         k = queries.threshold_for(indicator, queries.sensitive_categories(city))
         values = queries.indicator_layer_values(indicator, year, areas, k) if year else {}
         index_year = year if year in queries.index_years(city, definition) else None
-        results = queries.index_results(definition, index_year, level) if index_year and level else []
+        results = queries.index_results(definition, index_year, level, areas) if index_year and level else []
     else:
         years = queries.index_years(city, definition)
         year = _year(params.get("period"), years)
-        results = queries.index_results(definition, year, level) if year and level else []
+        results = queries.index_results(definition, year, level, areas) if year and level else []
         values = queries.index_layer_values(results, key)
     return Layer(city, key, definition, level, levels, year, years, areas, values, results, indicator, dimension)
 

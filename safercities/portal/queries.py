@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from safercities.accounts.permissions import is_network_admin, role_in
@@ -69,7 +70,7 @@ def may_see_city(user: Any, city: City) -> bool:
 
 
 def visible_city(user: Any, slug: str) -> City:
-    city = City.objects.filter(slug=slug).first()
+    city = City.objects.filter(slug=slug).defer("boundary").first()
     if city is None or not may_see_city(user, city):
         raise Http404("no such city")
     return city
@@ -80,9 +81,17 @@ def visible_cities(user: Any) -> QuerySet[City]:
     if not is_network_admin(user):
         member_of = Q(memberships__user=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
         cities = cities.filter(Q(is_public=True) | member_of).distinct()
+    # Counted in subqueries: joining areas and indicators at once multiplies the rows (areas × indicators).
+    areas = Area.objects.filter(city=OuterRef("pk")).order_by().values("city").annotate(n=Count("id")).values("n")
+    indicators = (
+        Indicator.objects.filter(city=OuterRef("pk"), is_public=True)
+        .order_by()
+        .values("city")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return cities.annotate(
-        area_count=Count("areas", distinct=True),
-        indicator_count=Count("indicators", filter=Q(indicators__is_public=True), distinct=True),
+        area_count=Coalesce(Subquery(areas), 0), indicator_count=Coalesce(Subquery(indicators), 0)
     ).order_by("name")
 
 
@@ -139,14 +148,27 @@ def index_years(city: City, definition: IndexDefinition | None) -> list[int]:
     return sorted(years, reverse=True)
 
 
-def index_results(definition: IndexDefinition | None, year: int, level: str) -> list[IndexResult]:
+def index_results(
+    definition: IndexDefinition | None, year: int, level: str, areas: Sequence[Area] | None = None
+) -> list[IndexResult]:
+    """Results of a year and level, best rank first, without their ``details`` (never shown).
+
+    ``areas``: the level's areas when the caller has them already; they are attached to the results
+    instead of being read (and their geometry decoded) a second time.
+    """
     if definition is None:
         return []
-    return list(
-        definition.results.filter(period=f"{year:04d}", level=level)
-        .select_related("area")
-        .order_by("rank", "area__code")
-    )
+    rows = definition.results.filter(period=f"{year:04d}", level=level).defer("details").order_by("rank", "area__code")
+    if areas is None:
+        return list(rows.select_related("area"))
+    results = list(rows)
+    by_id = {area.pk: area for area in areas}
+    missing = {r.area_id for r in results} - set(by_id)
+    if missing:
+        by_id.update(Area.objects.in_bulk(list(missing)))
+    for result in results:
+        result.area = by_id[result.area_id]
+    return results
 
 
 def index_layer_values(results: Sequence[IndexResult], layer: str) -> dict[int, Value]:
@@ -312,7 +334,15 @@ def city_figures(city: City, indicators: Sequence[Indicator], level: str | None)
 
     The city area's own figure when there is one (``how`` = "city"); otherwise counts summed and
     other values averaged over the areas of ``level`` (``how`` = "areas"), computed in the database.
+    Kept in the portal cache until the city's results change (every area page needs them).
     """
+    from safercities.portal import cache
+
+    ids = sorted(indicator.pk for indicator in indicators)
+    return cache.cached("figures", city.pk, (level, *ids), lambda: _city_figures(city, indicators, level))
+
+
+def _city_figures(city: City, indicators: Sequence[Indicator], level: str | None) -> dict[int, dict[int, tuple]]:
     whole = city_area(city)
     out: dict[int, dict[int, tuple]] = defaultdict(dict)
     if whole is not None:
@@ -323,7 +353,7 @@ def city_figures(city: City, indicators: Sequence[Indicator], level: str | None)
     if level and missing:
         by_id = {indicator.pk: indicator for indicator in missing}
         rows = (
-            _totals(Observation.objects.filter(indicator__in=list(by_id), area__level=level, area__city=city))
+            _totals(Observation.objects.filter(city=city, indicator__in=list(by_id), area__level=level))
             .values("indicator_id", "period_start__year", "period_type")
             .annotate(total=Sum("value"), mean=Avg("value"), num=Sum("numerator"), n=Count("id"))
         )
@@ -337,7 +367,7 @@ def city_figures(city: City, indicators: Sequence[Indicator], level: str | None)
         for (indicator_id, year), row in collected.items():
             value = row["total"] if by_id[indicator_id].aggregation == "sum" else row["mean"]
             out[indicator_id][year] = (value, row["num"], "areas")
-    return out
+    return dict(out)
 
 
 # --- alerts and hot spots -----------------------------------------------------------------------

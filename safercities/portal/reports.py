@@ -99,7 +99,7 @@ def city_context(request: HttpRequest, city: City) -> dict[str, Any]:
         "dimension_rows": dimension_rows,
         "key_indicators": key_indicators,
         "alerts": queries.public_alerts(city, limit=25),
-        "hotspot": views._hotspot_context(request, city),
+        "hotspot": views._hotspot_context(request.GET, city),
         "indicators": sorted(indicators, key=lambda i: (i.dimension.order, i.translated("name"))),
         "sources": _sources(city, indicators),
         "generated": generated_on(city),

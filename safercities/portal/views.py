@@ -6,38 +6,174 @@ presenters.py turns them into shapes and charts. Non-public cities and indicator
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from safercities.places.models import Area
-from safercities.portal import layers, presenters, queries
+from safercities.indicators.models import Observation
+from safercities.monitoring.models import HotspotResult
+from safercities.places.models import Area, City
+from safercities.portal import cache, layers, presenters, queries
 from safercities.portal.queries import Value
+
+Params = QueryDict | dict[str, str]
+HOTSPOT_SLOT = "<!--portal:hotspots-->"
+CITY_PARAMS = ("layer", "period", "level", "hotspot", "unit")
+LAYER_INPUTS_SLOT = "<!--portal:layer-inputs-->"
 
 
 def _area_href(city_slug: str):
     return lambda area: reverse("portal:area", args=[city_slug, area.code])
 
 
+def _whole_page(
+    request: HttpRequest,
+    found: cache.Tokens | None,
+    what: str,
+    city_id: int,
+    params: dict[str, str],
+    respond: Callable[[], HttpResponse],
+    *,
+    also: Sequence[int] = (),
+) -> HttpResponse:
+    """Anonymous visitors get the whole page from the shared cache; everybody else ``respond()``.
+
+    Only for a query made of the parameters the page knows, each valid (``params`` holds the valid
+    ones), so keys stay bounded. A page is stored only if rendering it used no CSRF token, set no
+    cookie and left the session alone: an include point that adds a form (other apps' sections) makes
+    the page per-visitor again, automatically.
+    """
+    plain = all(len(request.GET.getlist(name)) == 1 and params.get(name) == request.GET[name] for name in request.GET)
+    if found is None or not plain or request.user.is_authenticated:
+        return respond()
+    key = cache.key_for(f"page:{what}", city_id, (request.path, request.META.get("QUERY_STRING", "")), found, also)
+    hit = cache.get(key)
+    if hit is not None:
+        content, content_type = hit
+        return HttpResponse(content, content_type=content_type)
+    response = respond()
+    session = getattr(request, "session", None)
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+        and not (session is not None and session.modified)
+        and b"csrfmiddlewaretoken" not in response.content
+    ):
+        cache.put(key, (response.content, response["Content-Type"]))
+    return response
+
+
 def home(request: HttpRequest) -> HttpResponse:
     cities = list(queries.visible_cities(request.user))
-    return render(request, "portal/home.html", {"cities": cities})
+    ids = sorted(city.pk for city in cities)
+    found = cache.tokens(ids)
+    respond = lambda: render(request, "portal/home.html", {"cities": cities})  # noqa: E731
+    return _whole_page(request, found, "home", cache.GLOBAL, {}, respond, also=ids)
+
+
+def _menu(city: City, found: cache.Tokens | None) -> dict[str, frozenset[str]]:
+    """The parameter values the city's pages know, so cache keys only ever hold these (bounded).
+
+    Any other value is treated as absent, which is what the pages do with it anyway (unknown layers
+    excepted: they are a 404, served uncached).
+    """
+
+    def build() -> dict[str, frozenset[str]]:
+        definition = queries.default_definition(city)
+        years = set(queries.index_years(city, definition))
+        years |= set(Observation.objects.filter(city=city).values_list("period_start__year", flat=True).distinct())
+        public = HotspotResult.objects.filter(city=city, indicator__is_public=True)
+        return {
+            "layer": frozenset(
+                [queries.INDEX, *(d.code for d in queries.dimensions())]
+                + list(queries.public_indicators(city).values_list("code", flat=True))
+            ),
+            "period": frozenset(f"{y:04d}" for y in years if y is not None),
+            "level": frozenset(queries.map_levels(city)),
+            "hotspot": frozenset(public.values_list("indicator__code", flat=True).distinct()),
+            "unit": frozenset(public.values_list("unit", flat=True).distinct()),
+        }
+
+    return cache.cached("menu", city.pk, (), build, found=found)
+
+
+def _params(
+    request: HttpRequest, city: City, names: tuple[str, ...], found: cache.Tokens | None
+) -> dict[str, str] | None:
+    """The query parameters ``names`` the page depends on, normalised; None for an unknown layer."""
+    if not any(request.GET.get(name) for name in names):
+        return {}  # the common case: no parameters, nothing to check
+    menu = _menu(city, found)
+    out = {}
+    for name in names:
+        raw = request.GET.get(name, "")
+        if raw in menu[name]:
+            out[name] = raw
+        elif raw and name == "layer":
+            return None
+    return out
+
+
+def _fragment(template: str, context: dict[str, Any]) -> str:
+    """Render a part shared by every visitor: no request, so no user, session or CSRF token in it."""
+    return render_to_string(template, context)
+
+
+def _city_page(request: HttpRequest, city: City, found: cache.Tokens | None) -> HttpResponse:
+    params = _params(request, city, ("layer", "period", "level"), found)
+    if params is None:  # an unknown layer: resolve() answers 404
+        layers.resolve(city, request.GET)
+        params = {}
+    hot = _params(request, city, ("hotspot", "unit"), found) or {}
+    (top, bottom, layer_key, layer_year), section = cache.cached_many(
+        [
+            ("city", city.pk, sorted(params.items()), lambda: _city_body(city, params)),
+            ("hotspots", city.pk, sorted(hot.items()), lambda: _hotspot_section(city, hot)),
+        ],
+        found,
+    )
+    inputs = format_html('<input type="hidden" name="layer" value="{}">', layer_key)
+    if layer_year:
+        inputs += format_html('<input type="hidden" name="period" value="{}">', f"{layer_year:d}")
+    context = {
+        "city": city,
+        "top": mark_safe(top),  # our own rendered templates, from our cache
+        "hotspots": mark_safe(section.replace(LAYER_INPUTS_SLOT, inputs)),
+        "bottom": mark_safe(bottom),
+    }
+    return render(request, "portal/city.html", context)
 
 
 def city(request: HttpRequest, slug: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    layer = layers.resolve(city, request.GET)
+    found = cache.tokens([city.pk])
+    params = _params(request, city, CITY_PARAMS, found)
+    respond = lambda: _city_page(request, city, found)  # noqa: E731
+    return _whole_page(request, found, "city", city.pk, params or {}, respond)
+
+
+def _city_body(city: City, params: Params) -> tuple[str, str, str, int | None]:
+    """The city page without its hot-spot section: (before it, after it, the layer key, its year)."""
+    layer = layers.resolve(city, params)
     area_map = presenters.choropleth(
         layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=layer.higher_is_worse
     )
     indicators = list(queries.public_indicators(city))
     figures = queries.city_figures(city, indicators, layer.level)
     key_indicators = _key_indicators(indicators, figures, city)
-    hotspot = _hotspot_context(request, city)
     context = {
         "city": city,
         "layer": layer,
@@ -51,16 +187,33 @@ def city(request: HttpRequest, slug: str) -> HttpResponse:
         "dimensions": queries.dimensions(),
         "key_indicators": key_indicators,
         "alerts": queries.public_alerts(city),
-        "hotspot": hotspot,
+        "hotspot_slot": mark_safe(HOTSPOT_SLOT),
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
     }
-    return render(request, "portal/city.html", context)
+    top, bottom = _fragment("portal/_city_body.html", context).split(HOTSPOT_SLOT, 1)
+    return top, bottom, layer.key, layer.year
 
 
-def map_json(request: HttpRequest, slug: str) -> JsonResponse:
+def _hotspot_section(city: City, params: Params) -> str:
+    context = {"city": city, "hotspot": _hotspot_context(params, city), "layer_inputs": mark_safe(LAYER_INPUTS_SLOT)}
+    return _fragment("portal/_hotspots.html", context)
+
+
+def map_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The city page's map as GeoJSON (simplified polygons, protected values, classes and colours)."""
     city = queries.visible_city(request.user, slug)
-    layer = layers.resolve(city, request.GET)
+    found = cache.tokens([city.pk])
+    params = _params(request, city, ("layer", "period", "level"), found)
+    if params is None:
+        layers.resolve(city, request.GET)  # 404
+        params = {}
+    parts = sorted(params.items())
+    body = cache.cached("map.json", city.pk, parts, lambda: _map_json_body(city, params), found=found)
+    return HttpResponse(body, content_type="application/json")
+
+
+def _map_json_body(city: City, params: Params) -> bytes:
+    layer = layers.resolve(city, params)
     area_map = presenters.choropleth(
         layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=layer.higher_is_worse
     )
@@ -90,16 +243,15 @@ def map_json(request: HttpRequest, slug: str) -> JsonResponse:
             }
         )
     legend = [{"low": c.low, "high": c.high, "fill": c.colour, "count": c.count} for c in area_map.legend]
-    return JsonResponse(
-        {
-            "type": "FeatureCollection",
-            "layer": layer.key,
-            "period": layer.year,
-            "level": layer.level,
-            "legend": legend,
-            "features": features,
-        }
-    )
+    document = {
+        "type": "FeatureCollection",
+        "layer": layer.key,
+        "period": layer.year,
+        "level": layer.level,
+        "legend": legend,
+        "features": features,
+    }
+    return json.dumps(document, cls=DjangoJSONEncoder).encode()
 
 
 def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -169,16 +321,16 @@ def _trend_row(indicator, points: list[tuple[str, Value]], **extra: Any) -> dict
     }
 
 
-def _hotspot_context(request: HttpRequest, city) -> dict[str, Any] | None:
+def _hotspot_context(params: Params, city: City) -> dict[str, Any] | None:
     results = queries.hotspot_results(city)
     if not results:
         return None
     sensitive = queries.sensitive_categories(city)
     choices = sorted({(r.indicator.code, r.indicator.translated("name")) for r in results}, key=lambda c: c[1])
-    wanted = request.GET.get("hotspot")
+    wanted = params.get("hotspot")
     codes = [code for code, _name in choices]
     code = wanted if wanted in codes else ("violent-crime-rate" if "violent-crime-rate" in codes else codes[0])
-    unit_wanted = request.GET.get("unit", "")
+    unit_wanted = params.get("unit", "")
     candidates = [r for r in results if r.indicator.code == code]
     result = next((r for r in candidates if r.unit == unit_wanted), candidates[0])
     withheld_note = ""
@@ -213,12 +365,33 @@ def _hotspot_context(request: HttpRequest, city) -> dict[str, Any] | None:
 
 def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    area = get_object_or_404(Area.objects.select_related("parent"), city=city, code=code)
+    area = get_object_or_404(Area.objects.defer("geometry").select_related("parent"), city=city, code=code)
+    found = cache.tokens([city.pk])
+    params = _params(request, city, ("period",), found) or {}
+    respond = lambda: _area_page(request, city, area, params, found)  # noqa: E731
+    return _whole_page(request, found, "area", city.pk, params, respond)
+
+
+def _area_page(request: HttpRequest, city: City, area: Area, params: dict[str, str], found) -> HttpResponse:
+    parts = (area.pk, *sorted(params.items()))
+    body = cache.cached("area", city.pk, parts, lambda: _area_body(city, area, params), found=found)
+    context = {
+        "city": city,
+        "area": area,
+        "body": mark_safe(body),  # our own rendered template, from our cache
+        # Include point: other apps (resident reports, actions) add sections about this area here; they
+        # are rendered for each request (they may hold a form and its CSRF token) with city and area.
+        "area_sections": getattr(settings, "PORTAL_AREA_SECTIONS", []),
+    }
+    return render(request, "portal/area.html", context)
+
+
+def _area_body(city: City, area: Area, params: Params) -> str:
     indicators = list(queries.public_indicators(city))
     sensitive = queries.sensitive_categories(city)
     definition = queries.default_definition(city)
     years = queries.index_years(city, definition)
-    year = layers._year(request.GET.get("period"), years)
+    year = layers._year(params.get("period"), years)
     result = None
     peers = 0
     if definition is not None and year is not None:
@@ -277,16 +450,27 @@ def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "children": area.children.order_by("code"),
         "hotspots": queries.area_hotspots(area),
         "alerts": queries.public_alerts(city, area=area),
-        # Include point: other apps (resident reports, actions) add sections about this area here.
-        "area_sections": getattr(settings, "PORTAL_AREA_SECTIONS", []),
     }
-    return render(request, "portal/area.html", context)
+    return _fragment("portal/_area_body.html", context)
 
 
 def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
     indicator = queries.public_indicator(city, code)
-    layer = layers.resolve(city, request.GET, indicator=indicator)
+    found = cache.tokens([city.pk])
+    params = _params(request, city, ("period", "level"), found) or {}
+
+    def respond() -> HttpResponse:
+        parts = (indicator.pk, *sorted(params.items()))
+        body = cache.cached("indicator", city.pk, parts, lambda: _indicator_body(city, indicator, params), found=found)
+        context = {"city": city, "indicator": indicator, "body": mark_safe(body)}  # our own template
+        return render(request, "portal/indicator.html", context)
+
+    return _whole_page(request, found, "indicator", city.pk, params, respond)
+
+
+def _indicator_body(city: City, indicator, params: Params) -> str:
+    layer = layers.resolve(city, params, indicator=indicator)
     area_map = presenters.choropleth(
         layer.areas, layer.values, href=_area_href(city.slug), higher_is_worse=indicator.higher_is_worse
     )
@@ -318,12 +502,23 @@ def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "disaggregation": disaggregation,
         "threshold": k,
     }
-    return render(request, "portal/indicator.html", context)
+    return _fragment("portal/_indicator_body.html", context)
 
 
 def network(request: HttpRequest) -> HttpResponse:
     """Cities side by side on what each made public: index coverage and their public indicators."""
     cities = list(queries.visible_cities(request.user))
+    ids = sorted(city.pk for city in cities)
+    found = cache.tokens(ids)
+
+    def respond() -> HttpResponse:
+        body = cache.cached("network", cache.GLOBAL, ids, lambda: _network_body(cities), also=ids, found=found)
+        return render(request, "portal/network.html", {"body": mark_safe(body)})  # our own template
+
+    return _whole_page(request, found, "network", cache.GLOBAL, {}, respond, also=ids)
+
+
+def _network_body(cities: list[City]) -> str:
     columns = []
     rows: dict[str, dict[str, Any]] = {}
     for city in cities:
@@ -357,10 +552,15 @@ def network(request: HttpRequest) -> HttpResponse:
         for row in sorted(rows.values(), key=lambda r: (r["dimension"].order, r["name"]))
         if row["cells"]
     ]
-    return render(request, "portal/network.html", {"columns": columns, "table": table})
+    return _fragment("portal/_network_body.html", {"columns": columns, "table": table})
 
 
 def methodology(request: HttpRequest) -> HttpResponse:
+    respond = lambda: _methodology(request)  # noqa: E731
+    return _whole_page(request, cache.tokens([]), "methodology", cache.GLOBAL, {}, respond)
+
+
+def _methodology(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/methodology.html",

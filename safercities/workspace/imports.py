@@ -8,6 +8,7 @@ reject exactly the same files.
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 from collections.abc import Callable
@@ -63,31 +64,68 @@ def _importer(kind: str) -> Callable[..., ImportReport]:
     return getattr(import_module(module), function)
 
 
+class UploadStorageError(OSError):
+    """The upload could not be stored (disk full, quota, read-only disk); nothing was kept."""
+
+    @property
+    def disk_full(self) -> bool:
+        return self.errno in {errno.ENOSPC, errno.EDQUOT}
+
+
+def save_upload_file(file: UploadedFile, path: Path) -> None:
+    """Write an upload to ``path`` (a new file), or leave nothing behind and say why.
+
+    A full disk is the common case (``ENOSPC``, or ``EDQUOT`` on a quota): the half-written file is
+    removed and the caller gets :class:`UploadStorageError` with a sentence for the user, never a 500.
+    The API import endpoint uses this too.
+    """
+    created = False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as out:
+            created = True
+            for chunk in file.chunks():
+                out.write(chunk)
+    except OSError as exc:
+        if created:  # never remove a file this call did not create
+            path.unlink(missing_ok=True)
+        logger.error("could not store upload at %s: %s", path, exc)
+        if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+            raise UploadStorageError(
+                exc.errno, "The server has no room left to store this file; nothing was imported. Try again later."
+            ) from exc
+        raise UploadStorageError(exc.errno, "The file could not be stored on the server; nothing was imported.") from exc
+
+
 def store_upload(
     *, city: City, user: Any, kind: str, file: UploadedFile, options: dict[str, Any] | None = None
 ) -> ImportUpload:
-    """Save the file under a random name (never the user's) and record the upload."""
+    """Save the file under a random name (never the user's) and record the upload.
+
+    Raises :class:`UploadStorageError` when the file cannot be stored; then no row and no file exist.
+    """
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}")
     suffix = Path(file.name or "").suffix.lower()
     if suffix not in EXTENSIONS:
         suffix = ".bin"
     folder = upload_dir(city)
-    folder.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + suffix
-    with open(folder / stored_name, "xb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
-    return ImportUpload.objects.create(
-        city=city,
-        user=user,
-        kind=kind,
-        original_name=Path(file.name or "upload").name[:255],
-        stored_name=stored_name,
-        size=file.size or 0,
-        options=options or {},
-        status=ImportUpload.CHECKING,
-    )
+    save_upload_file(file, folder / stored_name)
+    try:
+        return ImportUpload.objects.create(
+            city=city,
+            user=user,
+            kind=kind,
+            original_name=Path(file.name or "upload").name[:255],
+            stored_name=stored_name,
+            size=file.size or 0,
+            options=options or {},
+            status=ImportUpload.CHECKING,
+        )
+    except BaseException:
+        (folder / stored_name).unlink(missing_ok=True)
+        raise
 
 
 def _set(upload: ImportUpload, **fields: Any) -> None:

@@ -25,6 +25,7 @@ from safercities.monitoring import actions as alert_actions
 from safercities.monitoring.index_results import index_levels
 from safercities.monitoring.models import Alert, IndexDefinition
 from safercities.places.models import City
+from safercities.portal import cache as portal_cache
 from safercities.workspace import actions, imports
 from safercities.workspace.access import city_role
 from safercities.workspace.builder import preview_index
@@ -75,14 +76,26 @@ def dashboard(request: HttpRequest, city: City) -> HttpResponse:
 @city_role(Role.ANALYST)
 def import_new(request: HttpRequest, city: City) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        upload = imports.store_upload(
-            city=city, user=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
-        )
-        imports.start_check(upload)
-        return redirect("workspace:upload", city=city.slug, pk=upload.pk)
+        try:
+            upload = imports.store_upload(
+                city=city, user=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
+            )
+        except imports.UploadStorageError as exc:
+            # Nothing was kept (no row, no half file): say so instead of a server error.
+            status = 507 if exc.disk_full else 503
+            form.add_error(
+                "file",
+                _("The server has no room left to store this file; nothing was imported. Try again later.")
+                if exc.disk_full
+                else _("The file could not be stored on the server; nothing was imported. Try again later."),
+            )
+        else:
+            imports.start_check(upload)
+            return redirect("workspace:upload", city=city.slug, pk=upload.pk)
     context = {"city": city, "form": form, "background_bytes": imports.background_bytes()}
-    return render(request, "workspace/import_new.html", context)
+    return render(request, "workspace/import_new.html", context, status=status)
 
 
 def _upload(city: City, pk: int) -> ImportUpload:
@@ -280,6 +293,7 @@ def index_builder(request: HttpRequest, city: City) -> HttpResponse:
                 definition, stored = actions.publish_index(
                     city=city, name=form.cleaned_data["name"], method=method, by=request.user, request=request
                 )
+                portal_cache.invalidate(city)  # the public pages show the published index at once
                 messages.success(
                     request,
                     _(
@@ -306,6 +320,7 @@ def city_settings(request: HttpRequest, city: City) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         form.save()
         formset.save()
+        portal_cache.invalidate(city)  # a hidden indicator must leave the public pages at once
         actions._audit(action="city.settings", user=request.user, obj=city, city=city, request=request)
         messages.success(request, _("Settings saved."))
         return redirect("workspace:settings", city=city.slug)

@@ -81,7 +81,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from safercities.analytics.early_warning.detection import (
@@ -221,6 +220,8 @@ class _GLMFit:
 def _glm(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, start: np.ndarray | None = None) -> _GLMFit | None:
     """Poisson IRLS fit; the quasi-Poisson dispersion is applied afterwards (as R's ``summary.glm`` does),
     which also copes with a perfect fit (dispersion 0), where statsmodels' ``scale="X2"`` gives up."""
+    import statsmodels.api as sm  # here, not at import: the batched path never fits with it (~1 s to import)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perfect-separation / domain warnings: convergence is checked below
         try:

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditional import conditional_tail_counts, pseudo_p
+from .conditional import TailCounts, conditional_tail_counts, pseudo_p
 from .multiple_testing import significant
 from .weights import SpatialWeights
 
@@ -127,6 +127,7 @@ def local_gi_star(
     alpha: float = 0.05,
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
+    tail_counts: TailCounts | None = None,
 ) -> GiStarResult:
     """Gi* with analytic z, conditional-permutation pseudo p-values and hot/cold labels.
 
@@ -146,6 +147,9 @@ def local_gi_star(
         Multiple-testing control applied before labelling.
     alternative : {"two-sided", "directed"}
         Pseudo p-value convention (see :func:`.conditional.pseudo_p`).
+    tail_counts : TailCounts, optional
+        ``conditional_tail_counts(values, weights, permutations=…, seed=seed)`` already computed (the
+        same draws serve Local Moran: :func:`.hotspots.hotspot_analysis` computes them once).
     """
     n = weights.n
     if n < 3:
@@ -153,7 +157,12 @@ def local_gi_star(
     y = _values(values, n)
     g, z = gi_star_z(y, weights)
     islands = weights.island_mask
-    _, counts = conditional_tail_counts(y, weights, permutations=permutations, seed=seed)
+    if tail_counts is None:
+        _, counts = conditional_tail_counts(y, weights, permutations=permutations, seed=seed)
+    elif tail_counts.permutations != permutations or tail_counts.greater_equal.shape != (n,):
+        raise ValueError("tail_counts must come from conditional_tail_counts with these values and permutations")
+    else:
+        counts = tail_counts
     p = pseudo_p(counts.greater_equal, counts.less_equal, permutations, alternative)
     p = np.where(islands | np.isnan(z), np.nan, p)
     sig = significant(p, alpha, correction)

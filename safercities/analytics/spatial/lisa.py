@@ -51,7 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conditional import conditional_tail_counts, pseudo_p
+from .conditional import TailCounts, conditional_tail_counts, pseudo_p
 from .multiple_testing import significant
 from .weights import SpatialWeights
 
@@ -85,11 +85,12 @@ def local_moran(
     alpha: float = 0.05,
     correction: str = "fdr_bh",
     alternative: str = "two-sided",
+    tail_counts: TailCounts | None = None,
 ) -> LocalMoranResult:
     """Local Moran's I with quadrant labels and conditional-permutation pseudo p-values.
 
-    Parameters are those of :func:`.getis_ord.local_gi_star`. A constant variable has no local
-    association: all statistics are then ``NaN``.
+    Parameters are those of :func:`.getis_ord.local_gi_star` (``tail_counts`` included). A constant
+    variable has no local association: all statistics are then ``NaN``.
     """
     y = np.array(values, dtype=float)
     n = weights.n
@@ -121,7 +122,12 @@ def local_moran(
     with np.errstate(divide="ignore", invalid="ignore"):
         z_i = (local_i * n / (n - 1) - expected) / np.sqrt(var)
 
-    _, counts = conditional_tail_counts(y, weights, permutations=permutations, seed=seed)
+    if tail_counts is None:
+        _, counts = conditional_tail_counts(y, weights, permutations=permutations, seed=seed)
+    elif tail_counts.permutations != permutations or tail_counts.greater_equal.shape != (n,):
+        raise ValueError("tail_counts must come from conditional_tail_counts with these values and permutations")
+    else:
+        counts = tail_counts
     # I_i rises with the neighbour sum when z_i > 0 and falls when z_i < 0.
     high = np.where(z >= 0, counts.greater_equal, counts.less_equal)
     low = np.where(z >= 0, counts.less_equal, counts.greater_equal)

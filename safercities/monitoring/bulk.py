@@ -1,0 +1,38 @@
+"""Insert many new result rows without the ORM's per-object SQL building.
+
+``bulk_create`` of the 10,200 index results of a 2,000-area city cost ~2 s on PostgreSQL, most of it
+Django compiling one placeholder group per object and psycopg quoting every value client-side. Here
+each value is prepared by its field exactly as ``bulk_create`` prepares it (``pre_save`` then
+``get_db_prep_save``), and the rows go to PostgreSQL through one ``COPY … FROM STDIN`` and to other
+databases through one ``executemany`` — the same stored values (tested against ``bulk_create``).
+The objects get no primary key back (callers only count them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> int:
+    """INSERT ``objs`` (new, unsaved instances of ``model``) in one statement stream; returns the count."""
+    if not objs:
+        return 0
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    rows = [
+        tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields) for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    return len(rows)
