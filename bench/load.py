@@ -46,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,17 +201,72 @@ def start_gunicorn(tree: Path, app: str, workers: int, ready_path: str, env: dic
 # HTTP
 
 
-def fetch(port: int, path: str, *, gzip_ok: bool = False) -> tuple[int, bytes, dict[str, str]]:
-    """One GET on a new connection (gunicorn's sync workers close every connection anyway)."""
+def fetch(
+    port: int,
+    path: str,
+    *,
+    gzip_ok: bool = False,
+    method: str = "GET",
+    body: bytes | None = None,
+    extra: dict[str, str] | None = None,
+) -> tuple[int, bytes, dict[str, str]]:
+    """One request on a new connection (gunicorn's sync workers close every connection anyway)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
     try:
-        headers = {"Accept-Encoding": "gzip" if gzip_ok else "identity", "Connection": "close"}
-        conn.request("GET", path, headers=headers)
+        headers = {"Accept-Encoding": "gzip" if gzip_ok else "identity", "Connection": "close", **(extra or {})}
+        conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        body = response.read()
-        return response.status, body, {k.lower(): v for k, v in response.getheaders()}
+        data = response.read()
+        cookies = "; ".join(v.split(";", 1)[0] for k, v in response.getheaders() if k.lower() == "set-cookie")
+        headers_out = {k.lower(): v for k, v in response.getheaders()}
+        headers_out["set-cookie"] = cookies
+        return response.status, data, headers_out
     finally:
         conn.close()
+
+
+POST_PREFIX = "POST "  # a path written "POST /en/reports/demo/new/" submits that form (see submit_form)
+
+
+def submit_form(port: int, path: str, n: int) -> list[tuple[str, int, float, float, int]]:
+    """A visitor filing the report form: GET it (session and CSRF cookies, token), then POST it.
+
+    Returns two samples (label, status, started, latency, bytes); the POST succeeds with its redirect
+    (302) to the tracking page. Fields: the first category and area the form offers, a description,
+    anonymous, consent.
+    """
+    out = []
+    started = time.monotonic()
+    status, html, headers = fetch(port, path)
+    out.append((path, status, started, time.monotonic() - started, len(html)))
+    if status != 200:
+        return out
+    text = html.decode("utf-8", "replace")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text)
+    category = re.search(r'<select[^>]*name="category"[^>]*>.*?<option value="([^"]+)"', text, re.S)
+    area = re.search(r'<select[^>]*name="area"[^>]*>.*?<option value="([^"]+)"', text, re.S)
+    fields = {
+        "csrfmiddlewaretoken": token.group(1) if token else "",
+        "category": category.group(1) if category else "",
+        "area": area.group(1) if area else "",
+        "description": f"Load test report {n}: the street light at the corner has been out for a week.",
+        "anonymous": "on",
+        "consent": "on",
+    }
+    body = urllib.parse.urlencode(fields).encode()
+    extra = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": headers.get("set-cookie", "")}
+    started = time.monotonic()
+    try:
+        status, html, _ = fetch(port, path, method="POST", body=body, extra=extra)
+    except (OSError, http.client.HTTPException):
+        status, html = 0, b""
+    out.append((POST_PREFIX + path, status, started, time.monotonic() - started, len(html)))
+    return out
+
+
+def ok(sample_path: str, status: int) -> bool:
+    """200, or for a form's POST its redirect after success."""
+    return status == 302 if sample_path.startswith(POST_PREFIX) else status == 200
 
 
 @dataclass
@@ -237,6 +293,13 @@ def load(port: int, paths: list[str], clients: int, duration: float) -> tuple[li
             if started >= deadline:
                 break
             path = paths[(index + n) % len(paths)]
+            if path.startswith(POST_PREFIX):
+                try:
+                    pairs = submit_form(port, path[len(POST_PREFIX) :], n)
+                except (OSError, http.client.HTTPException):
+                    pairs = [(path, 0, started, time.monotonic() - started, 0)]
+                mine.extend(Sample(label, begun, took, status, size) for label, status, begun, took, size in pairs)
+                continue
             try:
                 status, body, _ = fetch(port, path)
                 size = len(body)
@@ -267,7 +330,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 def summarise(samples: list[Sample], elapsed: float) -> dict[str, Any]:
     latencies = sorted(s.latency for s in samples)
-    errors = [s for s in samples if s.status != 200]
+    errors = [s for s in samples if not ok(s.path, s.status)]
     statuses: dict[str, int] = {}
     for s in errors:
         statuses[str(s.status)] = statuses.get(str(s.status), 0) + 1
@@ -300,8 +363,9 @@ def run(name: str, port: int, paths: list[str], clients: int, duration: float) -
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "all": summarise(samples, elapsed),
     }
-    if len(paths) > 1:
-        result["per_path"] = {p: summarise([s for s in samples if s.path == p], elapsed) for p in paths}
+    labels = list(dict.fromkeys([*(p for p in paths if not p.startswith(POST_PREFIX)), *(s.path for s in samples)]))
+    if len(labels) > 1:
+        result["per_path"] = {p: summarise([s for s in samples if s.path == p], elapsed) for p in labels}
     print(table([result]), flush=True)
     return result
 
@@ -403,6 +467,7 @@ def profile(tree: Path, path: str, repeat: int) -> str:
 # ----------------------------------------------------------------------------------------------------
 
 
+REPORT_FORM = f"/en/reports/{CITY}/new/"
 API_PATHS = [f"/api/v1/cities/{CITY}/index", f"/api/v1/cities/{CITY}/areas", f"/api/v1/cities/{CITY}/alerts"]
 
 
@@ -414,7 +479,10 @@ def public_paths(port: int) -> list[str]:
     paths = ["/en/", PORTAL_PATHS["city"], PORTAL_PATHS["area"]]
     if indicator:
         paths.append(indicator.group(1))
-    return paths + ["/en/network/", "/en/methodology/", PORTAL_PATHS["map.json"], *API_PATHS]
+    paths += ["/en/network/", "/en/methodology/", PORTAL_PATHS["map.json"], *API_PATHS]
+    if fetch(port, REPORT_FORM)[0] == 200:
+        paths.append(POST_PREFIX + REPORT_FORM)  # GET the form, then POST it with its CSRF token
+    return paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -477,8 +545,13 @@ def main(argv: list[str] | None = None) -> int:
             paths = args.paths or public_paths(portal.port)
             for path in dict.fromkeys([*PORTAL_PATHS.values(), *paths]):  # warm every worker, check every path
                 for _ in range(args.workers * 2):
-                    status, _, _ = fetch(portal.port, path)
-                    if status != 200:
+                    if path.startswith(POST_PREFIX):
+                        status = submit_form(portal.port, path[len(POST_PREFIX) :], 0)[-1][1]
+                        expected = 302
+                    else:
+                        status, _, _ = fetch(portal.port, path)
+                        expected = 200
+                    if status != expected:
                         raise RuntimeError(f"{path} answered {status} before the run")
             report["page_weight"] = [page_weight(portal.port, tree, PORTAL_PATHS[p]) for p in ("city", "area")]
             for weight in report["page_weight"]:

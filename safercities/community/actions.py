@@ -194,8 +194,13 @@ def do_add_photo(
     return photo
 
 
-def do_finalise(*, appraisal: Appraisal, user: Any, request: HttpRequest | None = None) -> int:
-    """Mark the appraisal final and (for an audit walk) write its indicator observations, together."""
+def do_finalise(
+    *, appraisal: Appraisal, user: Any, request: HttpRequest | None = None, queue_compute: bool = True
+) -> int:
+    """Mark the appraisal final and (for an audit walk) write its indicator observations, together.
+
+    New observations are "data changed": the city's compute job is queued after the commit.
+    """
     _editable(appraisal)
     if appraisal.kind == Appraisal.AUDIT_WALK and not appraisal.locations.exists():
         raise ValidationError({"__all__": _("Add at least one rated location before finalising the walk.")})
@@ -211,7 +216,8 @@ def do_finalise(*, appraisal: Appraisal, user: Any, request: HttpRequest | None 
         appraisal.save(update_fields=["status", "finalised_at"])
         if appraisal.kind == Appraisal.AUDIT_WALK:
             written = audit_indicators.recompute(appraisal.city, appraisal.area, appraisal.date)
-            enqueue_on_commit("compute", city=appraisal.city)
+            if queue_compute:
+                enqueue_on_commit("compute", city=appraisal.city)
         _audit("community.appraisal.finalise", user=user, obj=appraisal, request=request, before=before)
     return written
 

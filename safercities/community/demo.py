@@ -83,8 +83,15 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
         _member(centro, "María L.", "convener", "female", "25-59")
         _member(centro, "Jorge P.", "convener", "male", "60+")
         for i, (sex, age, disability) in enumerate(
-            [("female", "15-24", "no"), ("female", "15-24", "no"), ("female", "25-59", "yes"), ("male", "15-24", "no"),
-             ("female", "60+", "no"), ("female", "25-59", "no"), ("male", "25-59", "no")],
+            [
+                ("female", "15-24", "no"),
+                ("female", "15-24", "no"),
+                ("female", "25-59", "yes"),
+                ("male", "15-24", "no"),
+                ("female", "60+", "no"),
+                ("female", "25-59", "no"),
+                ("male", "25-59", "no"),
+            ],
             start=1,
         ):
             _member(centro, f"Participant {i}", "member", sex, age, disability)
@@ -95,7 +102,9 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
             mandate="Young people of Norte appraise the routes to school and sports grounds.",
         )
         youth.areas.set([areas[c] for c in ("N010", "N011") if c in areas])
-        for i, (sex, age) in enumerate([("female", "15-24"), ("male", "15-24"), ("male", "15-24"), ("female", "15-24")]):
+        for i, (sex, age) in enumerate(
+            [("female", "15-24"), ("male", "15-24"), ("male", "15-24"), ("female", "15-24")]
+        ):
             _member(youth, f"Youth member {i + 1}", "convener" if i == 0 else "member", sex, age)
         meeting = Meeting.objects.create(
             group=centro,
@@ -135,7 +144,7 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
         Finding.objects.create(
             appraisal=walk, theme="infrastructure", text="Four of eight places have broken or no street lights."
         )
-        actions.do_finalise(appraisal=walk, user=None)
+        actions.do_finalise(appraisal=walk, user=None, queue_compute=False)
 
         mapping = Appraisal.objects.create(
             city=city,
@@ -154,7 +163,7 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
             MappingPoint.objects.create(
                 appraisal=mapping, category=category, lat=lat1 + 0.0003 * (i % 5), lon=lon1 + 0.0003 * (i // 5)
             )
-        actions.do_finalise(appraisal=mapping, user=None)
+        actions.do_finalise(appraisal=mapping, user=None, queue_compute=False)
 
         focus = Appraisal.objects.create(
             city=city,
@@ -171,7 +180,7 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
         Finding.objects.create(
             appraisal=focus, theme="violence_women", text="Girls avoid the canal path because of harassment."
         )
-        actions.do_finalise(appraisal=focus, user=None)
+        actions.do_finalise(appraisal=focus, user=None, queue_compute=False)
 
         lights = Recommendation.objects.create(
             city=city, appraisal=walk, text="Repair the street lights along the market route and the canal footpath."
@@ -188,18 +197,72 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
             return [indicator[c] for c in codes if c in indicator]
 
         plans = [
-            ("Repair the underpass lights", lights, "Public works", "N061", 45000, (2025, 3, 1), (2025, 6, 30),
-             Action.DONE, link("audit-poor-lighting", "feel-safe-after-dark")),
-            ("Light the canal footpath", lights, "Public works", "N061", 120000, (2025, 4, 1), (2025, 9, 30),
-             Action.IN_PROGRESS, link("audit-poor-lighting", "audit-poor-visibility")),
-            ("Clear and fence the vacant lot", lights, "Urban development", "N061", 30000, (2025, 5, 1),
-             (2025, 8, 31), Action.PLANNED, link("audit-poor-visibility")),
-            ("Evening bus service to 22:00", transport, "Transport department", "N010", 250000, (2025, 10, 1),
-             (2026, 9, 30), Action.IN_PROGRESS, link("public-transport-access", "feel-safe-after-dark")),
-            ("Market-day community patrols", patrol, "Police liaison office", "N062", None, (2025, 12, 1),
-             (2026, 12, 31), Action.PLANNED, link("violence-victimisation")),
-            ("Safety signage at the school corner", lights, "Education department", "N061", 5000, (2025, 2, 1),
-             (2025, 4, 30), Action.DROPPED, []),
+            (
+                "Repair the underpass lights",
+                lights,
+                "Public works",
+                "N061",
+                45000,
+                (2025, 3, 1),
+                (2025, 6, 30),
+                Action.DONE,
+                link("audit-poor-lighting", "feel-safe-after-dark"),
+            ),
+            (
+                "Light the canal footpath",
+                lights,
+                "Public works",
+                "N061",
+                120000,
+                (2025, 4, 1),
+                (2025, 9, 30),
+                Action.IN_PROGRESS,
+                link("audit-poor-lighting", "audit-poor-visibility"),
+            ),
+            (
+                "Clear and fence the vacant lot",
+                lights,
+                "Urban development",
+                "N061",
+                30000,
+                (2025, 5, 1),
+                (2025, 8, 31),
+                Action.PLANNED,
+                link("audit-poor-visibility"),
+            ),
+            (
+                "Evening bus service to 22:00",
+                transport,
+                "Transport department",
+                "N010",
+                250000,
+                (2025, 10, 1),
+                (2026, 9, 30),
+                Action.IN_PROGRESS,
+                link("public-transport-access", "feel-safe-after-dark"),
+            ),
+            (
+                "Market-day community patrols",
+                patrol,
+                "Police liaison office",
+                "N062",
+                None,
+                (2025, 12, 1),
+                (2026, 12, 31),
+                Action.PLANNED,
+                link("violence-victimisation"),
+            ),
+            (
+                "Safety signage at the school corner",
+                lights,
+                "Education department",
+                "N061",
+                5000,
+                (2025, 2, 1),
+                (2025, 4, 30),
+                Action.DROPPED,
+                [],
+            ),
         ]
         for title, recommendation, owner, code, budget, start, due, status, linked in plans:
             action = actions.do_save_action(

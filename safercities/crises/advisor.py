@@ -77,11 +77,12 @@ def run(scenario: Scenario) -> ScenarioResult:
     cap = float(scenario.cap) if scenario.cap is not None else None
     for code, need, pop, weight, amount in zip(codes, needs, pops, weights, result.amounts, strict=True):
         share = budget * weight / total_weight if total_weight > 0 else budget / len(codes)
-        if floor and abs(amount - floor) < 0.005 and share < floor:
+        # Differences under a cent are the rounding to the cent, not an adjustment.
+        if floor and abs(amount - floor) < 0.01 and share < floor:
             reason = "floor"
-        elif cap is not None and abs(amount - cap) < 0.005 and share > cap:
+        elif cap is not None and abs(amount - cap) < 0.01 and share > cap:
             reason = "cap"
-        elif abs(amount - share) >= 0.005:
+        elif abs(amount - share) >= 0.01:
             reason = "rebalanced"
         else:
             reason = ""
@@ -93,7 +94,7 @@ def run(scenario: Scenario) -> ScenarioResult:
                 "population": int(pop),
                 "weight": weight,
                 "share": share,
-                "adjustment": amount - share,
+                "adjustment": 0.0 if abs(amount - share) < 0.01 else amount - share,
                 "amount": amount,
                 "per_capita": amount / pop if pop else None,
                 "reason": reason,

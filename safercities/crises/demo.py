@@ -18,9 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count, Sum
 
 from safercities.analytics.periods import parse_period
-from safercities.crises import fourw
+from safercities.crises import advisor, fourw
 from safercities.crises.models import Crisis, PhaseChange, Scenario
 from safercities.indicators.models import Indicator, Observation
 from safercities.monitoring.models import Alert
@@ -54,13 +55,31 @@ def _alert(city: City) -> Alert | None:
     indicator = Indicator.objects.filter(city=city, code="flood-incidents").first()
     if indicator is None:
         return None
-    latest = (
-        Observation.objects.filter(indicator=indicator, sex="", age_group="", disability="")
-        .order_by("-period_start", "-value")
+    # The finest level with boundaries, and there the area with the most flood incidents lately.
+    level = (
+        Area.objects.filter(city=city)
+        .exclude(geometry=None)
+        .values("level")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("level", flat=True)
         .first()
     )
-    if latest is None:
+    totals = Observation.objects.filter(indicator=indicator, sex="", age_group="", disability="", area__level=level)
+    periods = list(totals.order_by("-period_start").values_list("period", flat=True).distinct()[:6])
+    if not periods:
         return None
+    best = (
+        totals.filter(period__in=periods)
+        .values("area_id")
+        .annotate(total=Sum("value"))
+        .order_by("-total", "area_id")
+        .first()
+    )
+    latest = (
+        totals.filter(area_id=best["area_id"], period=periods[0]).first()
+        or totals.filter(area_id=best["area_id"]).order_by("-period_start").first()
+    )
     alert, _created = Alert.objects.get_or_create(
         indicator=indicator,
         area=latest.area,
@@ -114,6 +133,16 @@ def _sheet(areas: list[Area], start) -> str:
     return buffer.getvalue()
 
 
+def _need_basis(crisis: Crisis, alert: Alert) -> str:
+    """The index once the city is computed; until then the first indicator that covers every area."""
+    for need in ("index", alert.indicator.code, "disaster-affected", "poverty-national-line", "unemployment-rate"):
+        trial = Scenario(city=crisis.city, crisis=crisis, name="trial", need=need, budget=Decimal("1000"))
+        result = advisor.run(trial)
+        if result.ok and not result.skipped:
+            return need
+    return "index"
+
+
 def build(city: City, *, say: Callable[[str], None]) -> None:
     """Create this app's demo records; a re-run changes nothing."""
     if Crisis.objects.filter(city=city, name=NAME).exists():
@@ -146,14 +175,15 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
             report = fourw.import_sheet(crisis, path)
         if not report.ok:  # pragma: no cover - the sheet is generated to be valid
             raise RuntimeError(f"the demo 4W sheet was rejected: {report.errors[:3]}")
+        need = _need_basis(crisis, alert)
         Scenario.objects.create(
-            city=city, crisis=crisis, name="Need only", need="index", budget=Decimal("500000"), floor=Decimal("0")
+            city=city, crisis=crisis, name="Need only", need=need, budget=Decimal("500000"), floor=Decimal("0")
         )
         Scenario.objects.create(
             city=city,
             crisis=crisis,
             name="Floor for every area",
-            need="index",
+            need=need,
             budget=Decimal("500000"),
             floor=Decimal("40000"),
             cap=max(Decimal("150000"), Decimal(500000 // len(areas) + 1000)),

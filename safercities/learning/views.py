@@ -41,7 +41,9 @@ def human_security(request: HttpRequest) -> HttpResponse:
 
 def indicators(request: HttpRequest) -> HttpResponse:
     """Which city's catalogue to read: every city the visitor may see."""
-    return _page(request, "indicators", _("How to read the indicators"), cities=list(queries.visible_cities(request.user)))
+    return _page(
+        request, "indicators", _("How to read the indicators"), cities=list(queries.visible_cities(request.user))
+    )
 
 
 def city_indicators(request: HttpRequest, slug: str) -> HttpResponse:

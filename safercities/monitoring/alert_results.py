@@ -150,18 +150,17 @@ def _month_series(city: City) -> dict[tuple[int, int], tuple[int, str]]:
     return {(row["indicator_id"], row["area_id"]): (row["n"], row["newest"].isoformat()) for row in meta}
 
 
-def _series_points(
-    city: City, months: dict[tuple[int, int], tuple[int, str]] | None = None
-) -> dict[tuple[int, int], list[tuple[Any, str, str, str, float]]]:
-    """(indicator id, area id) → [(period start, period, period type, period end, value)], oldest first
-    (dates as the database driver gives them: ``date`` objects or ISO text),
-    holding at least every point the threshold and trend rules look at (totals only).
+def _series_rows(city: City, months: dict[tuple[int, int], tuple[int, str]] | None = None) -> dict[str, np.ndarray]:
+    """Every point the threshold and trend rules look at (totals only), as numpy columns sorted by
+    (indicator id, area id, period start, period end): ``indicator``, ``area``, ``period``, ``kind``
+    (the period type), ``value``.
 
     Reading every observation of a city (~3 M rows) costs seconds, so: each series' count and newest
     start of monthly values (``months``, from :func:`_month_series` or the index's read); then every
     non-monthly row is read, and the monthly rows from each indicator's earliest needed start (the
     newest month of a series less ``TREND_PERIODS − 1`` months, over its series); a series that still
-    lacks a trend window (gaps) is read in full.
+    lacks a trend window (gaps) is read in full. Rows are fetched through a plain cursor (Django's
+    per-row date converters cost ~8 µs a row on SQLite) and turned into columns by ``zip`` and numpy.
     """
     totals = Observation.objects.filter(city=city, sex="", age_group="", disability="").order_by()
     if months is None:
@@ -173,42 +172,68 @@ def _series_points(
         if start is None:
             start = newest_of[(indicator, newest[:7])] = shift(parse_period(newest[:7]), -(TREND_PERIODS - 1)).start
         cutoff[indicator] = min(cutoff.get(indicator, start), start)
-    # Model fields first, then the two dates as annotations: the order of the SQL's columns. On SQLite the
-    # dates are read as their ISO text (a CAST has no declared type, so sqlite3 runs no per-row ``date``
-    # converter: ~1 µs × 2 × ~900,000 rows); PostgreSQL's driver parses dates natively.
+    # On SQLite the dates are read as their ISO text (a CAST has no declared type, so sqlite3 runs no
+    # per-row ``date`` converter); PostgreSQL's driver parses dates natively. Both sort like the dates.
     if connection.vendor == "sqlite":
         dates = {"start": Cast("period_start", CharField()), "end": Cast("period_end", CharField())}
     else:
         dates = {"start": F("period_start"), "end": F("period_end")}
-    columns = ("indicator_id", "area_id", "period", "period_type", "value", "start", "end")
-    points: dict[tuple[int, int], list[tuple[Any, str, str, str, float]]] = defaultdict(list)
+    names = ("indicator", "area", "period", "kind", "value", "start", "end")
+    fetched: list[tuple] = []
 
     def collect(queryset: Any) -> None:
-        # A plain cursor: Django's per-row date converters cost ~8 µs a row on SQLite. The dates only order
-        # a series, and both databases give them in an order-preserving form (date objects or ISO text).
-        sql, params = queryset.annotate(**dates).values_list(*columns).query.sql_with_params()
+        query = queryset.annotate(**dates).values_list(
+            "indicator_id", "area_id", "period", "period_type", "value", "start", "end"
+        )
+        sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            while batch := cursor.fetchmany(50000):
-                for indicator, area, period, kind, value, start, end in batch:
-                    points[(indicator, area)].append((start, period, kind, end, value))
+            fetched.extend(cursor.fetchall())
+
+    def columns(rows: list[tuple]) -> dict[str, np.ndarray]:
+        if not rows:
+            types = {"indicator": np.int64, "area": np.int64, "value": float}
+            types |= {"start": "datetime64[D]", "end": "datetime64[D]"}
+            return {name: np.empty(0, dtype=types.get(name, object)) for name in names}
+        cols = dict(zip(names, zip(*rows, strict=True), strict=True))
+        return {
+            "indicator": np.array(cols["indicator"], dtype=np.int64),
+            "area": np.array(cols["area"], dtype=np.int64),
+            "period": np.array(cols["period"], dtype=object),
+            "kind": np.array(cols["kind"], dtype=object),
+            "value": np.array(cols["value"], dtype=float),
+            "start": np.array(cols["start"], dtype="datetime64[D]"),
+            "end": np.array(cols["end"], dtype="datetime64[D]"),
+        }
 
     collect(totals.exclude(period_type="month"))
     for indicator, start in cutoff.items():
         collect(totals.filter(indicator_id=indicator, period_type="month", period_start__gte=start))
-    gaps: dict[int, list[int]] = defaultdict(list)  # indicator → areas whose window reaches further back
-    for key, (n, _newest) in months.items():
-        have = sum(1 for p in points[key] if p[2] == "month")
-        if have < min(n, TREND_PERIODS):
-            points[key] = [p for p in points[key] if p[2] != "month"]
-            gaps[key[0]].append(key[1])
-    for indicator, areas in gaps.items():
-        for begin in range(0, len(areas), 500):
-            chunk = areas[begin : begin + 500]
-            collect(totals.filter(indicator_id=indicator, area_id__in=chunk, period_type="month"))
-    for series in points.values():
-        series.sort(key=lambda p: (p[0], p[3]))
-    return points
+    table = columns(fetched)
+    del fetched[:]
+    # Series whose window reaches further back than their indicator's cutoff (gaps): read in full.
+    is_month = table["kind"] == "month"
+    width = 1 + max([int(table["area"].max()) if len(table["area"]) else 0, *(a for _i, a in months)])
+    series_key = table["indicator"] * width + table["area"]
+    keys, counts = np.unique(series_key[is_month], return_counts=True)
+    have = dict(zip(keys.tolist(), counts.tolist(), strict=True))
+    gaps: dict[int, list[int]] = defaultdict(list)  # indicator → areas
+    for (indicator, area), (n, _newest) in months.items():
+        if have.get(indicator * width + area, 0) < min(n, TREND_PERIODS):
+            gaps[indicator].append(area)
+    if gaps:
+        gap_keys = np.array([i * width + a for i, areas in gaps.items() for a in areas], dtype=np.int64)
+        drop = is_month & np.isin(series_key, gap_keys)
+        table = {name: column[~drop] for name, column in table.items()}
+        for indicator, areas in gaps.items():
+            for begin in range(0, len(areas), 500):
+                chunk = areas[begin : begin + 500]
+                collect(totals.filter(indicator_id=indicator, area_id__in=chunk, period_type="month"))
+        more = columns(fetched)
+        table = {name: np.concatenate([table[name], more[name]]) for name in names}
+    # Oldest first within each series; stable, so equal dates keep the order in which they were read.
+    order = np.lexsort((table["end"], table["start"], table["area"], table["indicator"]))
+    return {name: table[name][order] for name in ("indicator", "area", "period", "kind", "value")}
 
 
 def threshold_and_trend_candidates(
@@ -216,40 +241,75 @@ def threshold_and_trend_candidates(
 ) -> list[AlertCandidate]:
     """Threshold rules on each series' newest value; Mann–Kendall (batched by window length) on its
     last ``TREND_PERIODS`` monthly values, or up to that many annual ones (at least ``MIN_ANNUAL_TREND``).
-    ``months``: the per-series monthly summary when the caller has it (see :func:`_series_points`)."""
+    ``months``: the per-series monthly summary when the caller has it (see :func:`_series_rows`).
+
+    Per series, the rule looks at the newest point of any period type; the trend at the periods of one
+    type — monthly when the series has any, else annual — and needs ``TREND_PERIODS`` monthly or
+    ``MIN_ANNUAL_TREND`` annual ones. Worked out on the sorted columns with numpy (~80,000 series).
+    """
     indicators = {i.pk: i for i in Indicator.objects.filter(city=city)}
     areas = dict(Area.objects.filter(city=city).values_list("pk", "code"))
-    keyed = sorted(
-        ((indicators[i].code, areas[a]), points)
-        for (i, a), points in _series_points(city, months).items()
-        if i in indicators
-    )
-    codes = {i.code: i for i in indicators.values()}
+    table = _series_rows(city, months)
+    known = np.isin(table["indicator"], np.array(list(indicators), dtype=np.int64))
+    table = {name: column[known] for name, column in table.items()}
+    n_rows = len(table["value"])
+    if n_rows == 0:
+        return []
+    ind, area, period, value = table["indicator"], table["area"], table["period"], table["value"]
+    new_series = np.ones(n_rows, dtype=bool)
+    new_series[1:] = (ind[1:] != ind[:-1]) | (area[1:] != area[:-1])
+    first = np.flatnonzero(new_series)
+    last = np.append(first[1:], n_rows) - 1
+    group = np.cumsum(new_series) - 1  # series number of every row
+    n_series = len(first)
+    is_month, is_year = table["kind"] == "month", table["kind"] == "year"
+    has_month = np.bincount(group, weights=is_month, minlength=n_series) > 0
+    has_year = np.bincount(group, weights=is_year, minlength=n_series) > 0
+    # The window's period type per series: 1 = month, 2 = year, 0 = none; its rows, oldest first.
+    unit = np.where(has_month, 1, np.where(has_year, 2, 0))
+    chosen = np.flatnonzero((is_month & (unit[group] == 1)) | (is_year & (unit[group] == 2)))
+    chosen_group = group[chosen]
+    count = np.bincount(chosen_group, minlength=n_series)
+    needed = np.where(unit == 1, TREND_PERIODS, MIN_ANNUAL_TREND)
+    length = np.minimum(count, TREND_PERIODS)
+    testable = (unit > 0) & (count >= needed)
+    # Position of each chosen row from its series' end: the window is the last ``length`` of them.
+    starts_at = np.cumsum(count) - count  # index into ``chosen`` of each series' first chosen row
+    from_end = count[chosen_group] - 1 - (np.arange(len(chosen)) - starts_at[chosen_group])
+    in_window = from_end < length[chosen_group]
+    window_rows = chosen[in_window]  # grouped by series, oldest first
+    window_start = np.cumsum(length) - length  # index into ``window_rows`` of each series' window
+
+    # Series in (indicator code, area code) order, as the rules were always applied.
+    codes = [indicators[i].code for i in ind[first].tolist()]
+    area_codes = [areas[a] for a in area[first].tolist()]
+    order = sorted(range(n_series), key=lambda s: (codes[s], area_codes[s]))
     candidates: list[AlertCandidate | None] = []
-    # Trend windows grouped by (length, unit) so each group is one array.
-    windows: dict[tuple[int, str], list[tuple[str, str, str, list[float], str]]] = defaultdict(list)
-    for (code, area), points in keyed:
-        indicator = codes[code]
-        worse = "higher" if indicator.higher_is_worse else "lower"
-        _start, period, _kind, _end, value = points[-1]
+    windows: dict[tuple[int, int], list[int]] = defaultdict(list)  # (length, unit) → series
+    rules: dict[int, ThresholdRule | None] = {}
+    for pk, indicator in indicators.items():
         if indicator.threshold_amber is not None or indicator.threshold_red is not None:
-            rule = ThresholdRule(indicator.threshold_amber, indicator.threshold_red, worse, indicator.unit)
-            candidates.append(from_threshold(code, area, period, rule.evaluate(value)))
-        kinds = {p[2] for p in points}
-        kind = "month" if "month" in kinds else ("year" if "year" in kinds else None)
-        if kind is None:
-            continue
-        same = [(p[1], p[4]) for p in points if p[2] == kind]
-        needed = TREND_PERIODS if kind == "month" else MIN_ANNUAL_TREND
-        if len(same) < needed:
-            continue
-        window = same[-TREND_PERIODS:]
-        windows[(len(window), kind)].append((code, area, window[-1][0], [v for _p, v in window], worse))
-    for (_length, unit), group in windows.items():
-        alerts = sustained_trend_batch([g[3] for g in group], [g[4] for g in group], unit=unit)
-        for (code, area, period, _values, _worse), alert in zip(group, alerts, strict=True):
+            worse = "higher" if indicator.higher_is_worse else "lower"
+            rules[pk] = ThresholdRule(indicator.threshold_amber, indicator.threshold_red, worse, indicator.unit)
+    series_indicator = ind[first].tolist()
+    newest_value = value[last].tolist()
+    newest_period = period[last].tolist()
+    lengths, units, ok = length.tolist(), unit.tolist(), testable.tolist()
+    for s in order:
+        rule = rules.get(series_indicator[s])
+        if rule is not None:
+            candidates.append(from_threshold(codes[s], area_codes[s], newest_period[s], rule.evaluate(newest_value[s])))
+        if ok[s]:
+            windows[(lengths[s], units[s])].append(s)
+    for (size, kind), members in windows.items():
+        at = window_start[np.array(members, dtype=np.int64)][:, None] + np.arange(size)[None, :]
+        rows = window_rows[at]  # (series, size) row numbers
+        worse = ["higher" if indicators[series_indicator[s]].higher_is_worse else "lower" for s in members]
+        alerts = sustained_trend_batch(value[rows], worse, unit="month" if kind == 1 else "year")
+        ends = period[rows[:, -1]].tolist()
+        for s, end, alert in zip(members, ends, alerts, strict=True):
             if alert is not None:
-                candidates.append(from_trend(code, area, period, alert))
+                candidates.append(from_trend(codes[s], area_codes[s], end, alert))
     return [c for c in candidates if c is not None]
 
 

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 
 def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     """INSERT ``objs`` (new, unsaved instances of ``model``) in one statement stream; returns the count."""
     if not objs:
         return 0
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: ``connection`` is a proxy costing a lookup per use
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
+    quote = db.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
-    rows = [
-        tuple(field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields) for obj in objs
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    rows = [tuple(field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields) for obj in objs]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:

@@ -146,21 +146,25 @@ def observation_groups(
 def month_series(groups: dict[str, np.ndarray]) -> dict[tuple[int, int], tuple[int, str]]:
     """(indicator id, area id) → (number of monthly values, newest monthly start as ``YYYY-MM-DD``) of
     every series with monthly values, from :func:`observation_groups` (every year, every level)."""
-    out: dict[tuple[int, int], tuple[int, str]] = {}
     if not groups:
-        return out
-    has = np.flatnonzero(groups["n_month"] > 0)
-    for indicator, area, n, newest in zip(
-        groups["indicator_id"][has].tolist(),
-        groups["area_id"][has].tolist(),
-        groups["n_month"][has].astype(np.int64).tolist(),
-        groups["newest_month"][has].tolist(),
-        strict=True,
-    ):
-        newest = newest if isinstance(newest, str) else newest.isoformat()
-        known = out.get((indicator, area))
-        out[(indicator, area)] = (n, newest) if known is None else (known[0] + n, max(known[1], newest))
-    return out
+        return {}
+    has = groups["n_month"] > 0
+    if not has.any():
+        return {}
+    indicator, area = groups["indicator_id"][has], groups["area_id"][has]
+    newest = np.array(groups["newest_month"][has].tolist(), dtype="datetime64[D]")  # dates or ISO text
+    width = int(area.max()) + 1
+    keys, series = np.unique(indicator * width + area, return_inverse=True)
+    series = series.ravel()
+    counts = np.bincount(series, weights=groups["n_month"][has], minlength=len(keys)).astype(np.int64)
+    latest = np.full(len(keys), np.datetime64("0001-01-01"), dtype="datetime64[D]")
+    np.maximum.at(latest, series, newest)
+    return {
+        (k // width, k % width): (n, day)
+        for k, n, day in zip(
+            keys.tolist(), counts.tolist(), np.datetime_as_string(latest, unit="D").tolist(), strict=True
+        )
+    }
 
 
 def indicator_matrices(

@@ -23,6 +23,21 @@ from safercities.surveys.throttle import allow
 REQUEST_ITEM_TAGS = {"attributes": "attribute", "values": "value"}
 
 
+class _Clean:
+    """Request parameters without NUL characters (PostgreSQL refuses them in text; they mean nothing here)."""
+
+    def __init__(self, source) -> None:
+        self.source = source
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.source.get(name, default)
+        return value.replace("\x00", "") if isinstance(value, str) else default
+
+
+def _nul_free(text: str) -> str:
+    return text.replace("\x00", "")
+
+
 def _format(fmt: str) -> str | None:
     return fmt if fmt in FORMATS else None
 
@@ -35,7 +50,7 @@ def _bad_format(fmt: str) -> HttpResponse:
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     if _format(fmt) is None:
         return _bad_format(fmt)
-    city = queries.jurisdiction(request, request.GET.get("jurisdiction_id"))
+    city = queries.jurisdiction(request, _Clean(request.GET).get("jurisdiction_id"))
     if isinstance(city, queries.Problem):
         return error(fmt, city.status, city.description)
     data = [serialise.service(category) for category in queries.categories(city)]
@@ -46,10 +61,10 @@ def services(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if _format(fmt) is None:
         return _bad_format(fmt)
-    city = queries.jurisdiction(request, request.GET.get("jurisdiction_id"))
+    city = queries.jurisdiction(request, _Clean(request.GET).get("jurisdiction_id"))
     if isinstance(city, queries.Problem):
         return error(fmt, city.status, city.description)
-    category = queries.categories(city).filter(code=code).first()
+    category = queries.categories(city).filter(code=_nul_free(code)).first()
     if category is None:
         return error(fmt, 404, f"service_code {code[:64]!r} not found")
     data = {"service_code": category.code, "attributes": []}
@@ -61,13 +76,13 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
     if _format(fmt) is None:
         return _bad_format(fmt)
-    params = request.POST if request.method == "POST" else request.GET
+    params = _Clean(request.POST if request.method == "POST" else request.GET)
     city = queries.jurisdiction(request, params.get("jurisdiction_id"))
     if isinstance(city, queries.Problem):
         return error(fmt, city.status, city.description)
     if request.method == "POST":
         return _create(request, fmt, city)
-    rows = queries.requests(city, request.GET)
+    rows = queries.requests(city, params)
     if isinstance(rows, queries.Problem):
         return error(fmt, rows.status, rows.description)
     data = [serialise.request(report) for report in rows]
@@ -77,7 +92,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 def _create(request: HttpRequest, fmt: str, city) -> HttpResponse:
     if not allow(request, scope="open311", rate=getattr(settings, "OPEN311_RATE", "20/h")):
         return error(fmt, 429, "too many requests from this client; try again later")
-    data = request.POST
+    data = _Clean(request.POST)
     code = data.get("service_code", "")
     if not code:
         return error(fmt, 400, "service_code is required")
@@ -116,7 +131,7 @@ def _create(request: HttpRequest, fmt: str, city) -> HttpResponse:
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     if _format(fmt) is None:
         return _bad_format(fmt)
-    report = queries.published_report(request, request_id, request.GET.get("jurisdiction_id"))
+    report = queries.published_report(request, _nul_free(request_id), _Clean(request.GET).get("jurisdiction_id"))
     if report is None:
         return error(fmt, 404, f"service_request_id {request_id[:32]!r} not found")
     return respond(fmt, [serialise.request(report)], root="service_requests", item="request")
@@ -126,7 +141,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
 def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if _format(fmt) is None:
         return _bad_format(fmt)
-    report = report_actions.report_for_token(token)
+    report = report_actions.report_for_token(_nul_free(token))
     if report is None or report.source != Report.OPEN311:
         return error(fmt, 404, "token not found")
     body = [{"service_request_id": report.reference, "token": token}]

@@ -365,14 +365,15 @@ def _hotspot_context(params: Params, city: City) -> dict[str, Any] | None:
 
 def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    area = get_object_or_404(Area.objects.defer("geometry").select_related("parent"), city=city, code=code)
     found = cache.tokens([city.pk])
     params = _params(request, city, ("period",), found) or {}
-    respond = lambda: _area_page(request, city, area, params, found)  # noqa: E731
+    # A cached page means the area existed under the current version (deleting one invalidates).
+    respond = lambda: _area_page(request, city, code, params, found)  # noqa: E731
     return _whole_page(request, found, "area", city.pk, params, respond)
 
 
-def _area_page(request: HttpRequest, city: City, area: Area, params: dict[str, str], found) -> HttpResponse:
+def _area_page(request: HttpRequest, city: City, code: str, params: dict[str, str], found) -> HttpResponse:
+    area = get_object_or_404(Area.objects.defer("geometry").select_related("parent"), city=city, code=code)
     parts = (area.pk, *sorted(params.items()))
     body = cache.cached("area", city.pk, parts, lambda: _area_body(city, area, params), found=found)
     context = {
@@ -456,11 +457,12 @@ def _area_body(city: City, area: Area, params: Params) -> str:
 
 def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    indicator = queries.public_indicator(city, code)
     found = cache.tokens([city.pk])
     params = _params(request, city, ("period", "level"), found) or {}
 
     def respond() -> HttpResponse:
+        # Checked here only: a cached page means the indicator was public under the current version.
+        indicator = queries.public_indicator(city, code)
         parts = (indicator.pk, *sorted(params.items()))
         body = cache.cached("indicator", city.pk, parts, lambda: _indicator_body(city, indicator, params), found=found)
         context = {"city": city, "indicator": indicator, "body": mark_safe(body)}  # our own template

@@ -24,7 +24,6 @@ from safercities.places.models import City
 from safercities.practices import search
 from safercities.practices.models import Comment, Practice
 
-
 # --- who may see and do what -------------------------------------------------------------------------
 
 
@@ -132,7 +131,9 @@ def add_comment(*, practice: Practice, user: Any, text: str, request: HttpReques
         raise PermissionDenied("only published practices take comments")
     name = (user.get_full_name() or user.get_username())[:150]
     with transaction.atomic():
-        comment = Comment.objects.create(practice=practice, city=practice.city, author=user, author_name=name, text=text)
+        comment = Comment.objects.create(
+            practice=practice, city=practice.city, author=user, author_name=name, text=text
+        )
         record(action="practice_comment.create", user=user, obj=comment, after={"text": text}, request=request)
     return comment
 

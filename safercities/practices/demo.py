@@ -24,7 +24,8 @@ PRACTICES: list[dict[str, Any]] = [
     {
         "language": "es",
         "title_es": "Alumbrado público en los senderos hacia las paradas de autobús",
-        "context_es": "Colonias periféricas con calles sin luz entre las viviendas y las paradas del transporte público.",
+        "context_es": "Colonias periféricas con calles sin luz entre las viviendas y las paradas del transporte "
+        "público.",
         "problem_es": "Las mujeres y las jóvenes evitaban caminar de noche; los reportes de acoso se concentraban en "
         "tres senderos oscuros.",
         "intervention_es": "Una marcha exploratoria con el grupo de trabajo de mujeres eligió los puntos; el municipio "
@@ -49,10 +50,10 @@ PRACTICES: list[dict[str, Any]] = [
         "results_en": "Meals served peaked after six weeks and fell back to the baseline after four months.",
         "evidence_note_en": "Daily counts kept by the kitchens; no comparison group.",
         "title_es": "Comedores comunitarios como red de alerta temprana durante el confinamiento",
-        "context_es": "Los trabajadores informales perdieron sus ingresos de un día para otro al cerrar los mercados.",
+        "context_es": "Los trabajadores informales perdieron sus ingresos cuando cerraron los mercados.",
         "problem_es": "La inseguridad alimentaria creció más rápido en los barrios sin datos municipales.",
-        "intervention_es": "Veintidós comedores comunitarios informaron a diario cuántas comidas servían; un salto de un "
-        "tercio en una semana activaba una visita de servicios sociales y una transferencia monetaria.",
+        "intervention_es": "Veintidós comedores comunitarios informaron a diario cuántas comidas servían; "
+        "un salto de un tercio en una semana activaba una visita de servicios sociales y una transferencia monetaria.",
         "results_es": "Las comidas servidas llegaron al máximo a las seis semanas y volvieron al nivel de base a los "
         "cuatro meses.",
         "evidence_note_es": "Conteos diarios de los comedores; sin grupo de comparación.",

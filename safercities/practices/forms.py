@@ -65,9 +65,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     dimension = forms.ChoiceField(label=_("Dimension"), required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
-    phase = forms.ChoiceField(
-        label=_("Crisis phase"), required=False, choices=[("", _("any"))] + list(Practice.PHASES)
-    )
+    phase = forms.ChoiceField(label=_("Crisis phase"), required=False, choices=[("", _("any"))] + list(Practice.PHASES))
 
     def __init__(self, *args: Any, countries: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)

@@ -32,9 +32,7 @@ def _latest_period(definition: IndexDefinition) -> str | None:
 
 def index_profile(city: City) -> dict[str, float | None]:
     """City-level mean of each dimension score in the latest published default-index results."""
-    definition = (
-        IndexDefinition.objects.filter(city=city, is_published=True).order_by("-is_default", "name").first()
-    )
+    definition = IndexDefinition.objects.filter(city=city, is_published=True).order_by("-is_default", "name").first()
     if definition is None:
         return {}
     period = _latest_period(definition)

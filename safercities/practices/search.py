@@ -36,11 +36,6 @@ MAX_QUERY = 200
 MAX_CONCEPTS = 12
 LONGEST_TERM = 6  # words
 
-STOP_WORDS = frozenset(
-    """a an and are as at be by for from how in into is it of on or our the their this to was what with
-    al como con de del el en es la las lo los para por que se su sus un una unos unas y o e u""".split()
-)
-
 
 def normalise(text: str) -> str:
     """Lower case, accents removed, anything but letters and digits turned into spaces."""
@@ -50,11 +45,22 @@ def normalise(text: str) -> str:
 
 
 @cache
+def _data() -> dict:
+    return json.loads(THESAURUS.read_text(encoding="utf-8"))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """English and Spanish words too common to search for (from the thesaurus file)."""
+    return frozenset(normalise(w) for words in _data()["stop_words"].values() for w in words)
+
+
+@cache
 def thesaurus() -> tuple[dict[str, int], tuple[tuple[str, ...], ...]]:
     """(normalised term → group number, the groups' normalised terms)."""
     groups: list[tuple[str, ...]] = []
     index: dict[str, int] = {}
-    for number, group in enumerate(json.loads(THESAURUS.read_text(encoding="utf-8"))["groups"]):
+    for number, group in enumerate(_data()["groups"]):
         terms = tuple(dict.fromkeys(normalise(t) for lang in LANGUAGE_CODES for t in group.get(lang, [])))
         groups.append(terms)
         for term in terms:
@@ -79,14 +85,14 @@ def expand(query: str) -> list[tuple[str, ...]]:
     while i < len(words) and len(concepts) < MAX_CONCEPTS:
         for size in range(min(LONGEST_TERM, len(words) - i), 0, -1):
             phrase = " ".join(words[i : i + size])
-            if phrase in index and (size > 1 or phrase not in STOP_WORDS):
+            if phrase in index and (size > 1 or phrase not in stop_words()):
                 concept = groups[index[phrase]]
                 i += size
                 break
         else:
             word = words[i]
             i += 1
-            if word in STOP_WORDS:
+            if word in stop_words():
                 continue
             concept = (word,)
         if concept not in concepts:
@@ -151,8 +157,10 @@ def _postgres(queryset: QuerySet[Practice], concepts: list[tuple[str, ...]], eve
         assert either is not None
         if combined is None:
             combined = either
+        elif every:
+            combined = combined & either
         else:
-            combined = (combined & either) if every else (combined | either)
+            combined = combined | either
     ranked = (
         queryset.filter(search_vector=combined)
         .annotate(rank=SearchRank(F("search_vector"), combined))

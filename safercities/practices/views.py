@@ -146,7 +146,9 @@ def _editor(request: HttpRequest, city: City, practice: Practice) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
         saved.city = city
-        actions.save_practice(practice=saved, dimensions=form.cleaned_data["dimensions"], user=request.user, request=request)
+        actions.save_practice(
+            practice=saved, dimensions=form.cleaned_data["dimensions"], user=request.user, request=request
+        )
         messages.success(request, _("Practice saved."))
         return redirect("practices:detail", pk=saved.pk)
     text_languages = [
@@ -174,7 +176,8 @@ def publish(request: HttpRequest, city: City, pk: int) -> HttpResponse:
     wanted = Practice.WITHDRAWN if request.POST.get("status") == Practice.WITHDRAWN else Practice.PUBLISHED
     if actions.set_status(practice=practice, status=wanted, user=request.user, request=request):
         messages.success(
-            request, _("Published to the network.") if wanted == Practice.PUBLISHED else _("Withdrawn from the network.")
+            request,
+            _("Published to the network.") if wanted == Practice.PUBLISHED else _("Withdrawn from the network."),
         )
     return redirect("practices:detail", pk=practice.pk)
 

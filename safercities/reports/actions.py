@@ -23,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
 
 from safercities.audit.trail import diff, record
 from safercities.places.models import Area, City

@@ -52,7 +52,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "supporters": getattr(report, "support_count", None),
         "updates": [
             {"created_at": u.created_at.isoformat(), "status": u.status, "text": u.text}
-            for u in report.updates.filter(public=True)
+            for u in report.updates.all()  # prefetched by the lists: no query per report
+            if u.public
         ],
     }
 

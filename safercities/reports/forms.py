@@ -23,7 +23,10 @@ class ReportForm(forms.Form):
 
     # Codes, not ids, in the form: stable across databases, and a script can post them.
     category = CategoryChoice(
-        label=_("What is it about?"), queryset=ReportCategory.objects.none(), empty_label=None, to_field_name="code"
+        label=_("What is it about?"),
+        queryset=ReportCategory.objects.none(),
+        empty_label=_("— choose a category —"),
+        to_field_name="code",
     )
     description = forms.CharField(
         label=_("What happened?"),
@@ -42,7 +45,7 @@ class ReportForm(forms.Form):
     lat = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
     lon = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
     photo = forms.FileField(
-        label=_("Photo (optional)"),
+        label=_("Photo"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
         help_text=_("JPEG, PNG, WebP or GIF up to 5 MB. We remove the location and camera data."),
@@ -86,6 +89,7 @@ class ModerateForm(forms.Form):
     verdict = forms.ChoiceField(
         label=_("Decision"),
         choices=[
+            ("", _("— choose —")),
             (Report.SPAM, _("spam or abuse")),
             (Report.REJECTED, _("reject")),
             (Report.PENDING, _("back to pending")),

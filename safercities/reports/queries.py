@@ -123,7 +123,16 @@ def report_map(city: City, reports: list[Report] | None = None, *, tolerance: fl
     out = ReportMap(
         width=frame.width,
         height=frame.height,
-        frame={"min_lon": frame.min_lon, "max_lat": frame.max_lat, "kx": frame.kx, "scale": frame.scale, "pad": PAD},
+        frame={
+            key: float(value)
+            for key, value in (
+                ("min_lon", frame.min_lon),
+                ("max_lat", frame.max_lat),
+                ("kx", frame.kx),
+                ("scale", frame.scale),
+                ("pad", PAD),
+            )
+        },
     )
     for area, geometry in geometries:
         out.shapes.append({"code": area.code, "name": area.name, "path": frame.path(geometry, tolerance)})

@@ -128,7 +128,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     if report is None:
         raise Http404("no such report")
     just_filed = request.session.pop("reports_new", None) == report.reference
-    return render(
+    response = render(
         request,
         "reports/track.html",
         {
@@ -140,6 +140,8 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
             "track_url": request.build_absolute_uri(),
         },
     )
+    response["Cache-Control"] = "private, no-store"  # the URL is the key: keep it out of shared caches
+    return response
 
 
 def _public_report(request: HttpRequest, city: str, reference: str) -> Report:

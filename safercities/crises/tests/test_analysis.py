@@ -110,8 +110,13 @@ def test_allocation_adds_up_exactly_to_the_budget(world, budget, floor, cap):
 @pytest.mark.django_db
 def test_allocation_reasoning_explains_floors_and_caps(world):
     scenario = Scenario.objects.create(
-        city=world["crisis"].city, crisis=world["crisis"], name="bounded", need="index",
-        budget=Decimal("1000"), floor=Decimal("200"), cap=Decimal("450"),
+        city=world["crisis"].city,
+        crisis=world["crisis"],
+        name="bounded",
+        need="index",
+        budget=Decimal("1000"),
+        floor=Decimal("200"),
+        cap=Decimal("450"),
     )
     rows = {row["code"]: row for row in advisor.run(scenario).rows}
     # Claims 2.5×1000, 5×2000, 8.2×3000 → shares 67.4, 269.5, 663.1 of 1,000.

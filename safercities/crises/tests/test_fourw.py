@@ -78,13 +78,24 @@ def test_xlsx_round_trip_keeps_every_cell(world, tmp_path):
 
 def test_partner_workbook_with_real_dates_and_aliases(world, tmp_path):
     """Excel date cells, #loc+code, attributes in another order and +adult are all read."""
-    from datetime import datetime
+    from datetime import date
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["Org", "Cluster", "What", "Where", "From", "Status", "F kids", "M adults"])
-    sheet.append(["#org+name", "#sector", "#activity+description", "#loc+code", "#date+start", "#status", "#reached+children+f", "#reached+adult+m"])
-    sheet.append(["Salud Ya", "Salud", "Vaccination", "A3", datetime(2024, 6, 10), "En curso", 12, 7])
+    sheet.append(
+        [
+            "#org+name",
+            "#sector",
+            "#activity+description",
+            "#loc+code",
+            "#date+start",
+            "#status",
+            "#reached+children+f",
+            "#reached+adult+m",
+        ]
+    )
+    sheet.append(["Salud Ya", "Salud", "Vaccination", "A3", date(2024, 6, 10), "En curso", 12, 7])
     path = tmp_path / "partner.xlsx"
     workbook.save(path)
     report = fourw.import_sheet(world["crisis"], path)
@@ -103,7 +114,11 @@ MALFORMED = [
     (SHEET.replace(",ongoing,20,", ",maybe,20,"), 1, "#status"),
     (SHEET.replace(",20,18,", ",-20,18,"), 1, "#reached+f+children"),
     (SHEET.replace(",6,4,118", ",6,4,999"), 1, "#reached"),
-    (SHEET.replace("Agua Para Todos,APT,national NGO,WASH,Hygiene", "Agua Para Todos,APX,national NGO,WASH,Hygiene"), 3, "#org+name"),
+    (
+        SHEET.replace("Agua Para Todos,APT,national NGO,WASH,Hygiene", "Agua Para Todos,APX,national NGO,WASH,Hygiene"),
+        3,
+        "#org+name",
+    ),
     (SHEET.replace(",Mobile clinic,", ",,"), 1, "#activity+name"),
 ]
 
@@ -120,7 +135,11 @@ def test_malformed_sheets_name_the_error_and_write_nothing(world, tmp_path, text
 
 def test_all_or_nothing_with_one_bad_row_among_good(world, tmp_path):
     crisis = world["crisis"]
-    bad = SHEET + "Otra,OT,other,Health,Ok row,A3,2024-06-03,,ongoing,1,1,1,1,1,1,6\nOtra,OT,other,Health,Bad,A3,not a date,,ongoing,,,,,,,\n"
+    bad = (
+        SHEET
+        + "Otra,OT,other,Health,Ok row,A3,2024-06-03,,ongoing,1,1,1,1,1,1,6\n"
+        + "Otra,OT,other,Health,Bad,A3,not a date,,ongoing,,,,,,,\n"
+    )
     report = fourw.import_sheet(crisis, write(tmp_path, bad))
     assert report.error_count == 1 and report.errors[0].row == 6
     assert crisis.activities.count() == 0
@@ -128,7 +147,13 @@ def test_all_or_nothing_with_one_bad_row_among_good(world, tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"\x00\x01\x02binary", b"PK\x03\x04broken zip", b"{\"type\": \"FeatureCollection\"}", "é,ü\n".encode("latin-1") * 3],
+    [
+        b"",
+        b"\x00\x01\x02binary",
+        b"PK\x03\x04broken zip",
+        b'{"type": "FeatureCollection"}',
+        "é,ü\n".encode("latin-1") * 3,
+    ],
 )
 def test_hostile_files_are_refused_cleanly(world, tmp_path, content):
     path = tmp_path / "bad.csv"

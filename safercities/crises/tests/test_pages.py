@@ -64,10 +64,19 @@ def test_a_drawn_outline_selects_the_areas_it_overlaps(city, alice):
     build_small_city(city)
     # A box over the east half of A1 and the west half of A2 (not touching A3).
     x0, x1 = LON0 + SIDE * 0.5, LON0 + SIDE * 1.5
-    box = {"type": "Polygon", "coordinates": [[[x0, LAT0], [x1, LAT0], [x1, LAT0 + SIDE], [x0, LAT0 + SIDE], [x0, LAT0]]]}
+    box = {
+        "type": "Polygon",
+        "coordinates": [[[x0, LAT0], [x1, LAT0], [x1, LAT0 + SIDE], [x0, LAT0 + SIDE], [x0, LAT0]]],
+    }
     response = client_for(alice).post(
         "/en/crises/testville/new/",
-        {"name": "Drawn", "hazard": "flood", "phase": "prepare", "started_on": "2024-06-01", "outline": json.dumps(box)},
+        {
+            "name": "Drawn",
+            "hazard": "flood",
+            "phase": "prepare",
+            "started_on": "2024-06-01",
+            "outline": json.dumps(box),
+        },
     )
     assert response.status_code == 302
     crisis = Crisis.objects.get(name="Drawn")
@@ -145,7 +154,15 @@ def test_checklist_statuses_are_saved_and_audited(world, ana):
     a1 = world["areas"][0]
     url = f"/en/crises/testville/{crisis.pk}/checklist/"
     assert "Drains and channels cleared" in client.get(url).content.decode()
-    response = client.post(url, {f"s-{a1.pk}-drains-cleared": "done", f"s-{a1.pk}-sandbags": "in_progress", "s-x-y": "done", f"s-{a1.pk}-nope": "done"})
+    response = client.post(
+        url,
+        {
+            f"s-{a1.pk}-drains-cleared": "done",
+            f"s-{a1.pk}-sandbags": "in_progress",
+            "s-x-y": "done",
+            f"s-{a1.pk}-nope": "done",
+        },
+    )
     assert response.status_code == 302
     stored = dict(ChecklistStatus.objects.filter(crisis=crisis).values_list("item", "status"))
     assert stored == {"drains-cleared": "done", "sandbags": "in_progress"}
@@ -174,8 +191,16 @@ def test_phase_end_and_publish_follow_the_roles(world, ana, alice):
 def test_public_page_withholds_small_counts_and_sensitive_detail(world, alice):
     crisis = world["crisis"]
     Activity.objects.create(
-        city=crisis.city, crisis=crisis, ref="tiny", organisation=_org(crisis), sector="health", description="x",
-        area=world["areas"][2], start="2024-06-02", status="ongoing", reached_f_children=3,
+        city=crisis.city,
+        crisis=crisis,
+        ref="tiny",
+        organisation=_org(crisis),
+        sector="health",
+        description="x",
+        area=world["areas"][2],
+        start="2024-06-02",
+        status="ongoing",
+        reached_f_children=3,
     )
     crisis.is_published = True
     crisis.save()
@@ -195,9 +220,13 @@ def test_allocation_page_saves_scenarios_and_shows_equity(world, ana):
     client = client_for(ana)
     url = f"/en/crises/testville/{world['crisis'].pk}/allocation/"
     for name, floor in (("Even floor", "5000"), ("Pure need", "0")):
-        response = client.post(url, {"name": name, "need": "index", "scope": "affected", "budget": "100000", "floor": floor})
+        response = client.post(
+            url, {"name": name, "need": "index", "scope": "affected", "budget": "100000", "floor": floor}
+        )
         assert response.status_code == 302
-    bad = client.post(url, {"name": "Neg", "need": "index", "scope": "affected", "budget": "-1", "floor": "5", "cap": "1"})
+    bad = client.post(
+        url, {"name": "Neg", "need": "index", "scope": "affected", "budget": "-1", "floor": "5", "cap": "1"}
+    )
     assert bad.status_code == 200 and {"budget", "cap"} <= set(bad.context["form"].errors)
     html = client.get(url).content.decode()
     assert "Concentration index" in html and "Even floor" in html and "Pure need" in html
@@ -224,8 +253,16 @@ def test_situation_report_html_and_pdf(world, ana, tmp_path):
     pdf = Path(tmp_path) / "sitrep.pdf"
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for expected in ("River flood", "Situation on 2024-07-01", "Centro Claro", "high need, no coverage",
-                     "4W summary", "Sitrep scenario", "Concentration index", "Methodology notes"):
+    for expected in (
+        "River flood",
+        "Situation on 2024-07-01",
+        "Centro Claro",
+        "high need, no coverage",
+        "4W summary",
+        "Sitrep scenario",
+        "Concentration index",
+        "Methodology notes",
+    ):
         assert expected in text, expected
     bad_date = client.get(f"/en/crises/testville/{crisis.pk}/sitrep/?date=not-a-date")
     assert bad_date.status_code == 200
@@ -251,7 +288,9 @@ def test_api_lists_published_crises_to_the_public_and_all_to_analysts(world, ana
 def test_api_import_and_activities(world, ana):
     client = client_for(ana)
     url = f"/api/v1/cities/testville/crises/{world['crisis'].pk}/activities"
-    rejected = client.post(f"{url}/import", {"file": SimpleUploadedFile("x.csv", SHEET.replace(",WASH,", ",Magic,").encode())})
+    rejected = client.post(
+        f"{url}/import", {"file": SimpleUploadedFile("x.csv", SHEET.replace(",WASH,", ",Magic,").encode())}
+    )
     assert rejected.status_code == 422
     body = json.loads(rejected.content)
     assert body["error"]["code"] == "import_rejected" and body["error"]["details"][0]["field"] == "#sector+cluster"

@@ -193,6 +193,20 @@ def test_bad_filters_are_400_in_the_error_shape(client, world, params, fragment)
             assert root.tag == "errors" and root.find("error").findtext("code") == "400"
 
 
+def test_nul_characters_in_parameters_are_not_an_error(client, world):
+    for path in (
+        "/requests.json",
+        "/services.json",
+        "/services/light%00ing.json",
+        "/requests/R-%00.json",
+        "/tokens/%00.json",
+    ):
+        response = client.get(
+            BASE + path, {"jurisdiction_id": "test\x00ville", "service_code": "\x00", "service_request_id": "\x00"}
+        )
+        assert response.status_code in (200, 404), path
+
+
 def test_single_request_and_unpublished_is_404(client, world):
     response, data = get_json(client, f"/requests/{world['public'].reference}.json")
     assert response.status_code == 200 and len(data) == 1 and data[0]["service_request_id"] == world["public"].reference
@@ -263,6 +277,11 @@ def test_post_creates_an_anonymous_report_and_its_token_reads_back(client, world
         ),
         ({"service_code": "x" * 5000, "address_string": "x"}, "not found"),
         ({"service_code": "lighting", "address_string": "\x00\x01", "description": "\x00long enough\x0b text"}, ""),
+        (
+            {"service_code": "light\x00ing", "address_string": "x", "description": "long enough", "first_name": "\x00"},
+            "",
+        ),
+        ({"jurisdiction_id": "test\x00ville", "service_code": "\x00"}, "service_code is required"),
     ],
 )
 def test_hostile_posts_are_400_and_write_nothing(client, world, form, fragment):
@@ -292,6 +311,6 @@ def test_post_is_throttled_per_client(client, world, settings):
 def test_other_methods_and_xml_escaping(client, world):
     assert client.delete(BASE + "/requests.json").status_code == 405
     assert client.post(BASE + "/services.json").status_code == 405
-    Report.objects.filter(pk=world["public"].pk).update(public_text='<b>&"lamp"</b>\x00\x1f]]>')
+    Report.objects.filter(pk=world["public"].pk).update(public_text='<b>&"lamp"</b>\x01\x1f]]>')
     response = client.get(f"{BASE}/requests/{world['public'].reference}.xml")
     assert ET.fromstring(response.content).find("request").findtext("description") == '<b>&"lamp"</b>]]>'

@@ -11,7 +11,9 @@ from safercities.practices import search
 from safercities.practices.models import Practice
 
 
-def make_practice(city, *, language: str = "en", status: str = Practice.PUBLISHED, dimensions=(), **text: Any) -> Practice:
+def make_practice(
+    city, *, language: str = "en", status: str = Practice.PUBLISHED, dimensions=(), **text: Any
+) -> Practice:
     fields = {"phase": Practice.PREVENT, **text}
     for name in ("title", "context", "problem", "intervention", "results"):
         fields.setdefault(f"{name}_{language}", f"{name} text")

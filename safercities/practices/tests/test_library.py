@@ -156,8 +156,10 @@ def test_bad_moderation_decision_changes_nothing(city, ana, rita):
     assert client_for(ana).post(url, {"decision": "delete"}).status_code == 302
     comment.refresh_from_db()
     assert comment.status == Comment.PENDING
-    assert client_for(ana).post(url, {"decision": "reject", "next": "manage"})["Location"].endswith(
-        f"/practices/manage/{city.slug}/"
+    assert (
+        client_for(ana)
+        .post(url, {"decision": "reject", "next": "manage"})["Location"]
+        .endswith(f"/practices/manage/{city.slug}/")
     )
 
 

@@ -41,7 +41,11 @@ def test_profile_is_the_mean_of_the_latest_period_and_population():
     # An older period is ignored.
     definition = city.index_definitions.get()
     IndexResult.objects.create(
-        city=city, definition=definition, area=city.areas.get(code="A0"), period="2023", level="district",
+        city=city,
+        definition=definition,
+        area=city.areas.get(code="A0"),
+        period="2023",
+        level="district",
         dimensions=flat(9.0),
     )
     profile = peers.profile(city)

@@ -26,6 +26,5 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict()))
         else:
-            self.stdout.write(
-                f"written {result.written}, withheld {result.withheld}, kept from other sources {result.kept_other_source}"
-            )
+            r = result
+            self.stdout.write(f"written {r.written}, withheld {r.withheld}, kept {r.kept_other_source}")
