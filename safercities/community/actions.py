@@ -6,11 +6,12 @@ trail; notifications to followers are sent once the transaction has committed.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model
 from django.http import HttpRequest
@@ -39,6 +40,8 @@ from safercities.community.models import (
 )
 from safercities.jobs.queue import enqueue_on_commit
 from safercities.places.models import City
+
+logger = logging.getLogger(__name__)
 
 # --- who may do what -------------------------------------------------------------------------------
 
@@ -148,7 +151,7 @@ def do_add_location(
     _editable(appraisal)
     with transaction.atomic():
         # Lock the appraisal so that two stops added at once do not take the same number.
-        Appraisal.objects.select_for_update().filter(pk=appraisal.pk).first()
+        list(Appraisal.objects.select_for_update().filter(pk=appraisal.pk).order_by().values_list("pk", flat=True))
         last = appraisal.locations.aggregate(last=Max("order"))["last"] or 0
         location = AuditLocation.objects.create(appraisal=appraisal, order=last + 1, **data)
         _audit("community.location.add", user=user, obj=location, request=request)
@@ -289,6 +292,20 @@ def do_post_update(
 # --- following -------------------------------------------------------------------------------------
 
 
+def _one_line(text: str) -> str:
+    """A subject line: no line breaks (a header injection would make send_mail raise)."""
+    return " ".join(text.split())[:150]
+
+
+def _send(subject: str, body: str, address: str) -> int:
+    """Send one message; a mail server that fails is logged, never an error page for the resident."""
+    try:
+        return send_mail(_one_line(subject), body, None, [address])
+    except (OSError, BadHeaderError) as error:
+        logger.warning("community mail to a follower failed: %s", error.__class__.__name__)
+        return 0
+
+
 def base_url(request: HttpRequest | None) -> str:
     """Scheme and host of the request, for links in e-mails (empty without a request)."""
     return request.build_absolute_uri("/").rstrip("/") if request is not None else ""
@@ -309,15 +326,14 @@ def do_follow(*, action: Action, user: Any = None, email: str = "", base: str = 
     if follower.confirmed:
         return follower
     link = base + reverse("community:follow_confirm", args=[action.city.slug, follower.token])
-    send_mail(
+    _send(
         _("Confirm that you want to follow: %(title)s") % {"title": action.title},
         _(
             "Someone (we hope you) asked to be told of progress on the action “%(title)s”.\n\n"
             "To confirm, open this link: %(link)s\n\nIf it was not you, ignore this message."
         )
         % {"title": action.title, "link": link},
-        None,
-        [email],
+        email,
     )
     return follower
 
@@ -352,5 +368,5 @@ def notify_followers(update: ActionUpdate, base: str = "") -> int:
             "New progress on “%(title)s” (%(status)s):\n\n%(text)s\n\nThe action: %(page)s\n"
             "Stop following it: %(unfollow)s"
         ) % {"title": action.title, "status": status, "text": update.text, "page": page, "unfollow": unfollow}
-        sent += send_mail(_("Progress: %(title)s") % {"title": action.title}, body, None, [address])
+        sent += _send(_("Progress: %(title)s") % {"title": action.title}, body, address)
     return sent

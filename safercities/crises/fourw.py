@@ -257,6 +257,8 @@ def _cell(value: Any) -> str:
 def _map_columns(columns: list[str], hashtags: dict[str, str], report: ImportReport) -> dict[str, str]:
     """field → column of the file, by hashtag (preferred) or by our header label."""
     mapping: dict[str, str] = {}
+    if not hashtags and any(columns) and all(c.startswith("#") for c in columns if c):
+        hashtags = {c: c for c in columns if c}  # a sheet whose only header row is the hashtags
     if hashtags:
         for column, tag in hashtags.items():
             field = TAG_TO_FIELD.get(normalise_tag(tag))

@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -144,12 +145,13 @@ def reports_by_area(crisis: Crisis, area_ids: list[int], start: datetime, end: d
     except ImportError:  # pragma: no cover - the app is optional
         return None
     try:
-        rows = (
-            Report.objects.filter(city=crisis.city, area_id__in=area_ids, created_at__gte=start, created_at__lt=end)
-            .values("area_id")
-            .annotate(n=Count("id"))
-        )
-        return {row["area_id"]: row["n"] for row in rows}
+        with transaction.atomic():  # a savepoint: a failed query must not poison the request's transaction
+            rows = (
+                Report.objects.filter(city=crisis.city, area_id__in=area_ids, created_at__gte=start, created_at__lt=end)
+                .values("area_id")
+                .annotate(n=Count("id"))
+            )
+            return {row["area_id"]: row["n"] for row in rows}
     except Exception:  # pragma: no cover - a schema in flux must not break the dashboard
         return None
 

@@ -38,6 +38,7 @@ from safercities.analytics.early_warning.batch import farrington_batch
 from safercities.analytics.early_warning.trend_batch import sustained_trend_batch
 from safercities.analytics.periods import parse_period, shift
 from safercities.indicators.models import Indicator, Observation
+from safercities.monitoring.bulk import analyze
 from safercities.monitoring.models import Alert
 from safercities.places.models import Area, City
 
@@ -371,4 +372,7 @@ def compute_alerts(city: City, *, shared: dict | None = None) -> dict[str, int]:
     (``month_series``, see :func:`~safercities.monitoring.index_results.compute_city_indices`)."""
     months = (shared or {}).get("month_series")
     candidates = exceedance_candidates(city) + threshold_and_trend_candidates(city, months=months)
-    return store_alerts(city, candidates)
+    stored = store_alerts(city, candidates)
+    if stored["alerts_created"] or stored["alerts_updated"]:
+        analyze(Alert)  # fresh planner statistics after a bulk write (PostgreSQL; autovacuum is off)
+    return stored

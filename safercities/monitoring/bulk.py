@@ -35,3 +35,18 @@ def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> int:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
     return len(rows)
+
+
+def analyze(*models_: type[models.Model]) -> None:
+    """``ANALYZE`` the tables of ``models_`` on PostgreSQL (a no-op elsewhere).
+
+    The servers run with autovacuum off, so a table just rewritten in bulk keeps the planner statistics
+    of its previous contents (or none) until someone analyses it; the portal's reads of these results
+    are planned for the wrong row counts until then (docs/benchmarks.md, "Portal under load").
+    """
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        return
+    with db.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {db.ops.quote_name(model._meta.db_table)}")

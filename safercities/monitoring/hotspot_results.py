@@ -176,7 +176,8 @@ def analyse(
             raise HotspotError("too few h3 cells cover the city's areas at that resolution")
         cells = tuple(sorted(values))
         if cache.get(("h3-weights", h3_resolution), (None,))[0] != cells:
-            cache[("h3-weights", h3_resolution)] = (cells, h3_weights(list(cells), k=1))
+            rings = cache.setdefault(("h3-rings", h3_resolution), {})  # the disks, shared by the cell sets
+            cache[("h3-weights", h3_resolution)] = (cells, h3_weights(list(cells), k=1, rings=rings))
         weights = cache[("h3-weights", h3_resolution)][1]
         unit = f"h3-{h3_resolution}"
     else:

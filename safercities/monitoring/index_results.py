@@ -28,7 +28,7 @@ from safercities.analytics.composite import (
 )
 from safercities.analytics.composite import IndexDefinition as IndexMethod
 from safercities.indicators.models import Indicator, Observation
-from safercities.monitoring.bulk import insert_rows
+from safercities.monitoring.bulk import analyze, insert_rows
 from safercities.monitoring.models import IndexDefinition, IndexResult
 from safercities.places.models import Area, City
 
@@ -351,4 +351,5 @@ def compute_city_indices(
                     city, definition, year, level, draws=n_draws, data=data, specs=specs, area_ids=area_ids
                 )
                 stored += len(rows)
+    analyze(IndexResult)  # fresh planner statistics for the pages that read the results (PostgreSQL)
     return {"index_results": stored, "years": len(years), "levels": len(levels)}

@@ -30,6 +30,7 @@ from safercities.incidents.models import IncidentCategory
 from safercities.indicators.models import DIMENSION_CODES, Dimension, Indicator, Observation
 from safercities.monitoring.models import Alert, HotspotResult, IndexDefinition, IndexResult
 from safercities.places.models import Area, City
+from safercities.portal import cache
 
 INDEX = "index"
 DISAGGREGATION_FIELDS = ("sex", "age_group", "disability")
@@ -70,7 +71,7 @@ def may_see_city(user: Any, city: City) -> bool:
 
 
 def visible_city(user: Any, slug: str) -> City:
-    city = City.objects.filter(slug=slug).defer("boundary").first()
+    city = cache.with_token(City.objects.filter(slug=slug).defer("boundary")).first()
     if city is None or not may_see_city(user, city):
         raise Http404("no such city")
     return city
@@ -90,8 +91,8 @@ def visible_cities(user: Any) -> QuerySet[City]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    return cities.annotate(
-        area_count=Coalesce(Subquery(areas), 0), indicator_count=Coalesce(Subquery(indicators), 0)
+    return cache.with_token(
+        cities.annotate(area_count=Coalesce(Subquery(areas), 0), indicator_count=Coalesce(Subquery(indicators), 0))
     ).order_by("name")
 
 
@@ -336,10 +337,8 @@ def city_figures(city: City, indicators: Sequence[Indicator], level: str | None)
     other values averaged over the areas of ``level`` (``how`` = "areas"), computed in the database.
     Kept in the portal cache until the city's results change (every area page needs them).
     """
-    from safercities.portal import cache
-
     ids = sorted(indicator.pk for indicator in indicators)
-    return cache.cached("figures", city.pk, (level, *ids), lambda: _city_figures(city, indicators, level))
+    return cache.cached("figures", city, (level, *ids), lambda: _city_figures(city, indicators, level))
 
 
 def _city_figures(city: City, indicators: Sequence[Indicator], level: str | None) -> dict[int, dict[int, tuple]]:

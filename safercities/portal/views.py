@@ -38,13 +38,12 @@ def _area_href(city_slug: str):
 
 def _whole_page(
     request: HttpRequest,
-    found: cache.Tokens | None,
     what: str,
-    city_id: int,
+    city: City | None,
     params: dict[str, str],
     respond: Callable[[], HttpResponse],
     *,
-    also: Sequence[int] = (),
+    also: Sequence[City] = (),
 ) -> HttpResponse:
     """Anonymous visitors get the whole page from the shared cache; everybody else ``respond()``.
 
@@ -54,9 +53,11 @@ def _whole_page(
     the page per-visitor again, automatically.
     """
     plain = all(len(request.GET.getlist(name)) == 1 and params.get(name) == request.GET[name] for name in request.GET)
-    if found is None or not plain or request.user.is_authenticated:
+    if not plain or request.user.is_authenticated:
         return respond()
-    key = cache.key_for(f"page:{what}", city_id, (request.path, request.META.get("QUERY_STRING", "")), found, also)
+    key = cache.key_for(f"page:{what}", city, (request.path, request.META.get("QUERY_STRING", "")), also)
+    if key is None:
+        return respond()
     hit = cache.get(key)
     if hit is not None:
         content, content_type = hit
@@ -78,13 +79,11 @@ def _whole_page(
 
 def home(request: HttpRequest) -> HttpResponse:
     cities = list(queries.visible_cities(request.user))
-    ids = sorted(city.pk for city in cities)
-    found = cache.tokens(ids)
     respond = lambda: render(request, "portal/home.html", {"cities": cities})  # noqa: E731
-    return _whole_page(request, found, "home", cache.GLOBAL, {}, respond, also=ids)
+    return _whole_page(request, "home", None, {}, respond, also=cities)
 
 
-def _menu(city: City, found: cache.Tokens | None) -> dict[str, frozenset[str]]:
+def _menu(city: City) -> dict[str, frozenset[str]]:
     """The parameter values the city's pages know, so cache keys only ever hold these (bounded).
 
     Any other value is treated as absent, which is what the pages do with it anyway (unknown layers
@@ -107,16 +106,14 @@ def _menu(city: City, found: cache.Tokens | None) -> dict[str, frozenset[str]]:
             "unit": frozenset(public.values_list("unit", flat=True).distinct()),
         }
 
-    return cache.cached("menu", city.pk, (), build, found=found)
+    return cache.cached("menu", city, (), build)
 
 
-def _params(
-    request: HttpRequest, city: City, names: tuple[str, ...], found: cache.Tokens | None
-) -> dict[str, str] | None:
+def _params(request: HttpRequest, city: City, names: tuple[str, ...]) -> dict[str, str] | None:
     """The query parameters ``names`` the page depends on, normalised; None for an unknown layer."""
     if not any(request.GET.get(name) for name in names):
         return {}  # the common case: no parameters, nothing to check
-    menu = _menu(city, found)
+    menu = _menu(city)
     out = {}
     for name in names:
         raw = request.GET.get(name, "")
@@ -132,18 +129,17 @@ def _fragment(template: str, context: dict[str, Any]) -> str:
     return render_to_string(template, context)
 
 
-def _city_page(request: HttpRequest, city: City, found: cache.Tokens | None) -> HttpResponse:
-    params = _params(request, city, ("layer", "period", "level"), found)
+def _city_page(request: HttpRequest, city: City) -> HttpResponse:
+    params = _params(request, city, ("layer", "period", "level"))
     if params is None:  # an unknown layer: resolve() answers 404
         layers.resolve(city, request.GET)
         params = {}
-    hot = _params(request, city, ("hotspot", "unit"), found) or {}
+    hot = _params(request, city, ("hotspot", "unit")) or {}
     (top, bottom, layer_key, layer_year), section = cache.cached_many(
         [
-            ("city", city.pk, sorted(params.items()), lambda: _city_body(city, params)),
-            ("hotspots", city.pk, sorted(hot.items()), lambda: _hotspot_section(city, hot)),
-        ],
-        found,
+            ("city", city, sorted(params.items()), lambda: _city_body(city, params)),
+            ("hotspots", city, sorted(hot.items()), lambda: _hotspot_section(city, hot)),
+        ]
     )
     inputs = format_html('<input type="hidden" name="layer" value="{}">', layer_key)
     if layer_year:
@@ -159,10 +155,9 @@ def _city_page(request: HttpRequest, city: City, found: cache.Tokens | None) -> 
 
 def city(request: HttpRequest, slug: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    found = cache.tokens([city.pk])
-    params = _params(request, city, CITY_PARAMS, found)
-    respond = lambda: _city_page(request, city, found)  # noqa: E731
-    return _whole_page(request, found, "city", city.pk, params or {}, respond)
+    params = _params(request, city, CITY_PARAMS)
+    respond = lambda: _city_page(request, city)  # noqa: E731
+    return _whole_page(request, "city", city, params or {}, respond)
 
 
 def _city_body(city: City, params: Params) -> tuple[str, str, str, int | None]:
@@ -202,13 +197,11 @@ def _hotspot_section(city: City, params: Params) -> str:
 def map_json(request: HttpRequest, slug: str) -> HttpResponse:
     """The city page's map as GeoJSON (simplified polygons, protected values, classes and colours)."""
     city = queries.visible_city(request.user, slug)
-    found = cache.tokens([city.pk])
-    params = _params(request, city, ("layer", "period", "level"), found)
+    params = _params(request, city, ("layer", "period", "level"))
     if params is None:
         layers.resolve(city, request.GET)  # 404
         params = {}
-    parts = sorted(params.items())
-    body = cache.cached("map.json", city.pk, parts, lambda: _map_json_body(city, params), found=found)
+    body = cache.cached("map.json", city, sorted(params.items()), lambda: _map_json_body(city, params))
     return HttpResponse(body, content_type="application/json")
 
 
@@ -365,17 +358,16 @@ def _hotspot_context(params: Params, city: City) -> dict[str, Any] | None:
 
 def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    found = cache.tokens([city.pk])
-    params = _params(request, city, ("period",), found) or {}
+    params = _params(request, city, ("period",)) or {}
     # A cached page means the area existed under the current version (deleting one invalidates).
-    respond = lambda: _area_page(request, city, code, params, found)  # noqa: E731
-    return _whole_page(request, found, "area", city.pk, params, respond)
+    respond = lambda: _area_page(request, city, code, params)  # noqa: E731
+    return _whole_page(request, "area", city, params, respond)
 
 
-def _area_page(request: HttpRequest, city: City, code: str, params: dict[str, str], found) -> HttpResponse:
+def _area_page(request: HttpRequest, city: City, code: str, params: dict[str, str]) -> HttpResponse:
     area = get_object_or_404(Area.objects.defer("geometry").select_related("parent"), city=city, code=code)
     parts = (area.pk, *sorted(params.items()))
-    body = cache.cached("area", city.pk, parts, lambda: _area_body(city, area, params), found=found)
+    body = cache.cached("area", city, parts, lambda: _area_body(city, area, params))
     context = {
         "city": city,
         "area": area,
@@ -457,18 +449,17 @@ def _area_body(city: City, area: Area, params: Params) -> str:
 
 def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     city = queries.visible_city(request.user, slug)
-    found = cache.tokens([city.pk])
-    params = _params(request, city, ("period", "level"), found) or {}
+    params = _params(request, city, ("period", "level")) or {}
 
     def respond() -> HttpResponse:
         # Checked here only: a cached page means the indicator was public under the current version.
         indicator = queries.public_indicator(city, code)
         parts = (indicator.pk, *sorted(params.items()))
-        body = cache.cached("indicator", city.pk, parts, lambda: _indicator_body(city, indicator, params), found=found)
+        body = cache.cached("indicator", city, parts, lambda: _indicator_body(city, indicator, params))
         context = {"city": city, "indicator": indicator, "body": mark_safe(body)}  # our own template
         return render(request, "portal/indicator.html", context)
 
-    return _whole_page(request, found, "indicator", city.pk, params, respond)
+    return _whole_page(request, "indicator", city, params, respond)
 
 
 def _indicator_body(city: City, indicator, params: Params) -> str:
@@ -510,14 +501,12 @@ def _indicator_body(city: City, indicator, params: Params) -> str:
 def network(request: HttpRequest) -> HttpResponse:
     """Cities side by side on what each made public: index coverage and their public indicators."""
     cities = list(queries.visible_cities(request.user))
-    ids = sorted(city.pk for city in cities)
-    found = cache.tokens(ids)
 
     def respond() -> HttpResponse:
-        body = cache.cached("network", cache.GLOBAL, ids, lambda: _network_body(cities), also=ids, found=found)
+        body = cache.cached("network", None, (), lambda: _network_body(cities), also=cities)
         return render(request, "portal/network.html", {"body": mark_safe(body)})  # our own template
 
-    return _whole_page(request, found, "network", cache.GLOBAL, {}, respond, also=ids)
+    return _whole_page(request, "network", None, {}, respond, also=cities)
 
 
 def _network_body(cities: list[City]) -> str:
@@ -558,11 +547,6 @@ def _network_body(cities: list[City]) -> str:
 
 
 def methodology(request: HttpRequest) -> HttpResponse:
-    respond = lambda: _methodology(request)  # noqa: E731
-    return _whole_page(request, cache.tokens([]), "methodology", cache.GLOBAL, {}, respond)
-
-
-def _methodology(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/methodology.html",

@@ -316,9 +316,16 @@ def _audited(action: str, report: Report, user: Any, request: HttpRequest | None
 
 
 def _notify(report: Report, update: ReportUpdate) -> None:
-    """E-mail the reporter a public update when they left an address (never the location)."""
-    if not report.contact_email or not update.public:
+    """E-mail the reporter — and the reporters of duplicates merged into it — a public update, when
+    they left an address (never the location)."""
+    if not update.public:
         return
+    for target in [report, *report.duplicates.exclude(contact_email="")]:
+        if target.contact_email:
+            _send_update(target, update)
+
+
+def _send_update(report: Report, update: ReportUpdate) -> None:
     with override(report.language or settings.LANGUAGE_CODE):
         status = dict(Report.STATUSES).get(update.status, "")
         subject = _("Update on your report %(ref)s") % {"ref": report.reference}
@@ -366,10 +373,31 @@ def assign(report: Report, *, user: Any, department: Department | None, request:
     if department is not None and department.city_id != report.city_id:
         raise ValidationError({"department": [_("Choose one of this city's departments.")]})
     before = snapshot(report)
+    changed = report.department_id != (department.pk if department else None)
     report.department = department
     report.save(update_fields=["department", "updated_at"])
     _audited("report.assign", report, user, request, before)
+    if changed and department is not None and department.email:
+        transaction.on_commit(lambda: _notify_department(report, department))
     return report
+
+
+def _notify_department(report: Report, department: Department) -> None:
+    """Tell the department it has a new report: reference, category and area only (no personal data)."""
+    from django.urls import reverse
+
+    with override(settings.LANGUAGE_CODE):
+        subject = _("Report %(ref)s assigned to %(department)s") % {
+            "ref": report.reference,
+            "department": department.name,
+        }
+        lines = [
+            _("Category: %(category)s") % {"category": report.category.label()},
+            _("Area: %(area)s") % {"area": report.area.name if report.area else "–"},
+            _("Open it in the report queue: %(path)s")
+            % {"path": reverse("reports:manage", kwargs={"city": report.city.slug, "pk": report.pk})},
+        ]
+    send_mail(subject, "\n".join(lines), None, [department.email], fail_silently=True)
 
 
 @transaction.atomic

@@ -111,8 +111,8 @@ def compute_observations(*, survey: SurveyRound, user: Any = None, request: Http
     """
     period = parse_period(survey.period)
     result = ComputeResult()
-    indicators = {i.code: i for i in Indicator.objects.filter(city=survey.city, code__in=list(analysis.INDICATORS))}
-    result.missing_indicators = sorted(set(analysis.INDICATORS) - set(indicators))
+    indicators = {i.code: i for i in Indicator.objects.filter(city=survey.city, code__in=list(analysis.OBSERVED))}
+    result.missing_indicators = sorted(set(analysis.OBSERVED) - set(indicators))
     cells = analysis.results(survey)
     top = analysis.top_area(analysis.areas_of(survey))
     with transaction.atomic():

@@ -28,7 +28,10 @@ from safercities.surveys.models import AGE_GROUPS, DISABILITY, SAFE_FEELINGS, SE
 INDICATORS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...] | None]] = {
     "feel-safe-after-dark": ("night_feeling", SAFE_FEELINGS, None),
     "harassment-victims": ("harassment", ("yes",), ("yes", "no")),
+    # Shown to staff and in the CSV beside the night-time figure; no catalogue indicator, never written.
+    "feel-safe-by-day": ("day_feeling", SAFE_FEELINGS, None),
 }
+OBSERVED = ("feel-safe-after-dark", "harassment-victims")  # the catalogue indicators the round writes
 # Groups published per dimension (the remaining answers are counted but never shown on their own).
 DIMENSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sex": (SEXES, ("female", "male")),
@@ -72,7 +75,7 @@ class Cell:
 def _rows(survey: SurveyRound) -> list[dict]:
     return list(
         SurveyResponse.objects.filter(round=survey).values(
-            "area_id", "night_feeling", "harassment", "sex", "age_group", "disability"
+            "area_id", "day_feeling", "night_feeling", "harassment", "sex", "age_group", "disability"
         )
     )
 

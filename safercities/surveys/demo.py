@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable
 from datetime import date
 
+from django.db import transaction
+
 from safercities.places.models import Area, City
 from safercities.surveys import actions
 from safercities.surveys.models import PLACES, SurveyResponse, SurveyRound
@@ -55,6 +57,11 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
         level = Area.objects.filter(city=city).values_list("level", flat=True).order_by("level").first()
     if level is None:
         return
+    with transaction.atomic():  # all or nothing, so that a failed run is simply run again
+        _build(city, level, say)
+
+
+def _build(city: City, level: str, say: Callable[[str], None]) -> None:
     survey = actions.create_round(
         city=city, title="Safety perception survey, early 2026", period=PERIOD, area_level=level
     )

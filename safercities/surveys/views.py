@@ -46,8 +46,9 @@ def take(request: HttpRequest, city: str, pk: int) -> HttpResponse:
         return _message(
             request, place, survey, _("You have already answered"), _("Each browser answers a survey round once.")
         )
-    form = SurveyForm(request.POST or None, survey=survey)
-    if request.method == "POST":
+    form = SurveyForm(request.POST if request.method == "POST" else None, survey=survey)
+    if request.method == "POST" and form.is_valid():
+        # Only complete answer sheets use the budget: a resident correcting mistakes is not throttled.
         if not throttle.allow(request):
             return _message(
                 request,
@@ -57,16 +58,15 @@ def take(request: HttpRequest, city: str, pk: int) -> HttpResponse:
                 _("Please try again in an hour."),
                 status=429,
             )
-        if form.is_valid():
-            if not form.is_bot:
-                try:
-                    with transaction.atomic():
-                        actions.submit_response(survey=survey, answers=form.cleaned_data)
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-            if not form.errors:
-                request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), survey.pk][-50:]
-                return redirect("surveys:thanks", city=place.slug, pk=survey.pk)
+        if not form.is_bot:
+            try:
+                with transaction.atomic():
+                    actions.submit_response(survey=survey, answers=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        if not form.errors:
+            request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), survey.pk][-50:]
+            return redirect("surveys:thanks", city=place.slug, pk=survey.pk)
     return render(request, "surveys/take.html", {"city": place, "survey": survey, "form": form})
 
 
@@ -87,7 +87,7 @@ def thanks(request: HttpRequest, city: str, pk: int) -> HttpResponse:
 
 @city_role("analyst")
 def rounds(request: HttpRequest, city) -> HttpResponse:
-    form = RoundForm(request.POST or None, city=city)
+    form = RoundForm(request.POST if request.method == "POST" else None, city=city)
     if request.method == "POST" and form.is_valid():
         try:
             survey = actions.create_round(city=city, user=request.user, request=request, **form.cleaned_data)

@@ -7,6 +7,7 @@ may read the public pages but not record appraisals. Analysts and above manage g
 from __future__ import annotations
 
 from tests.authorization_matrix import (
+    API_PUBLIC,
     LOGIN,
     PUBLIC,
     WORKSPACE_ANALYST,
@@ -71,7 +72,10 @@ PAGES: dict[str, dict] = {
     "community:action_edit": {"kwargs": ACTION, "GET": WORKSPACE_ANALYST, "POST": WORKSPACE_ANALYST_POST},
     "community:action_update": {"kwargs": ACTION, "GET": ANALYST_POST_ONLY_GET, "POST": WORKSPACE_ANALYST_POST},
 }
-API: dict[str, dict] = {}
+API: dict[str, dict] = {
+    "GET /api/v1/cities/{city}/actions": {"expect": API_PUBLIC},
+    "GET /api/v1/cities/{city}/accountability": {"expect": API_PUBLIC},
+}
 POST_DATA: dict[str, dict] = {
     "community:follow": {"email": "follower@example.org"},
     "community:appraisal_new": {

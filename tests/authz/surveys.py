@@ -16,8 +16,8 @@ POST_ONLY = outcome(LOGIN, 403, 403, 405, 405, 404, 405)
 PAGES: dict[str, dict] = {
     # The questionnaire is public (404 for a private city, tested in safercities/surveys/tests).
     "surveys:city": {"kwargs": {"city": "{city}"}, "GET": PUBLIC},
-    # An empty POST is a form with errors (200); the per-client budget may answer 429.
-    "surveys:take": {"kwargs": ROUND, "GET": PUBLIC, "POST": outcome(*[(200, 429)] * 7)},
+    # An empty POST is the form again with its errors (200); only complete sheets use the client's budget.
+    "surveys:take": {"kwargs": ROUND, "GET": PUBLIC, "POST": PUBLIC},
     "surveys:thanks": {"kwargs": ROUND, "GET": PUBLIC},
     "surveys:rounds": {"kwargs": {"city": "{city}"}, "GET": WORKSPACE_ANALYST, "POST": WORKSPACE_ANALYST_POST},
     "surveys:results": {"kwargs": ROUND, "GET": WORKSPACE_ANALYST},

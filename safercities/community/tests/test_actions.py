@@ -281,3 +281,17 @@ def test_a_member_from_another_city_or_twice_is_refused(city, group, oscar, mo):
     with pytest.raises(ValidationError):
         actions.do_add_member(group=group, user=None, data={"user": mo, "name": "Mo again", "role": "member"})
     assert group.members.count() == 1
+
+
+def test_a_title_with_line_breaks_cannot_inject_mail_headers(city, area):
+    action = Action.objects.create(
+        city=city,
+        title="Lights\r\nBcc: victim@example.org",
+        owner_department="Works",
+        area=area,
+        start_date=date(2024, 1, 1),
+        due_date=date(2024, 2, 1),
+    )
+    actions.do_follow(action=action, email="r@example.org")
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and message.bcc == [] and message.to == ["r@example.org"]

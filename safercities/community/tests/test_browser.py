@@ -134,9 +134,9 @@ def test_convener_walk_becomes_an_observation_and_an_action_on_the_dashboard(pag
     page.fill("input[name=participants_male]", "2")
     page.click("button:has-text('Start the appraisal')")
     page.wait_for_selector("#location-form")
-    for description, lighting, feeling in (("Bus stop", "1", "2"), ("Underpass", "1", "1"), ("Market", "3", "3")):
+    for description, light, feeling in (("Bus stop", "1", "2"), ("Underpass", "1", "1"), ("Market", "3", "3")):
         page.fill("#location-form input[name=description]", description)
-        page.select_option("#location-form select[name=lighting]", lighting)
+        page.select_option("#location-form select[name=lighting]", light)
         page.select_option("#location-form select[name=feeling]", feeling)
         page.click("button:has-text('Add the location')")
         page.wait_for_selector(f"#locations >> text={description}")
@@ -161,7 +161,7 @@ def test_convener_walk_becomes_an_observation_and_an_action_on_the_dashboard(pag
     page.fill("input[name=title]", "Repair the underpass lights")
     page.fill("input[name=owner_department]", "Public works")
     page.select_option("select[name=area]", str(area.pk))
-    page.select_option("select[name=indicators]", label=row.indicator.__str__())
+    page.select_option("select[name=indicators]", value=str(lighting.pk))
     page.fill("input[name=budget]", "45000")
     page.fill("input[name=start_date]", "2024-03-01")
     page.fill("input[name=due_date]", "2024-04-30")

@@ -278,3 +278,26 @@ def test_spanish_pages(group, city, area):
     _action(city, area)
     html = client_for().get("/es/community/testville/actions/").content.decode()
     assert "Acciones" in html or "acciones" in html
+
+
+def test_management_forms_refuse_hostile_input_by_field(ana, group, city):
+    client = client_for(ana)
+    duplicate = client.post(reverse("community:group_new", args=["testville"]), {"name": "alameda WALKERS"})
+    assert duplicate.status_code == 200 and "name" in duplicate.context["form"].errors
+    nameless = client.post(reverse("community:member_add", args=["testville", group.pk]), {"role": "boss", "sex": "x"})
+    assert {"name", "role", "sex"} <= set(nameless.context["member_form"].errors)
+    bad_meeting = client.post(reverse("community:meeting_new", args=["testville", group.pk]), {"date": "2024-13-45"})
+    assert "date" in bad_meeting.context["meeting_form"].errors
+    bad_update = client.post(reverse("community:action_update", args=["testville", 999999]), {"text": "x"})
+    assert bad_update.status_code == 404
+    assert WorkingGroup.objects.count() == 1 and group.members.count() == 1 and not group.meetings.exists()
+
+
+def test_an_area_of_another_city_cannot_be_linked(ana, group, other_city):
+    from safercities.places.models import Area
+
+    elsewhere = Area.objects.create(city=other_city, code="X9", name="Elsewhere")
+    response = client_for(ana).post(
+        reverse("community:group_edit", args=["testville", group.pk]), {"name": "G", "areas": [elsewhere.pk]}
+    )
+    assert "areas" in response.context["form"].errors

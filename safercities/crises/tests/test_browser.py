@@ -58,7 +58,12 @@ def page(live_server, monkeypatch):
     profile = tempfile.mkdtemp(prefix="sc-chromium-")
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True, bypass_csp=True, viewport={"width": 1280, "height": 900}
+            profile,
+            executable_path=CHROMIUM,
+            args=ARGS,
+            headless=True,
+            bypass_csp=True,
+            viewport={"width": 1280, "height": 900},
         )
         page = context.new_page()
         page.set_default_timeout(20_000)

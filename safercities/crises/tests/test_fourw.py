@@ -185,3 +185,14 @@ def test_normalise_tag_ignores_order_case_and_spaces():
 def test_export_xlsx_is_a_workbook(world):
     workbook = openpyxl.load_workbook(io.BytesIO(fourw.export_xlsx(world["crisis"])))
     assert workbook.sheetnames == ["4W"]
+
+
+def test_a_workbook_whose_only_header_is_the_hashtag_row(world, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["#org+name", "#sector+cluster", "#activity+name", "#adm2+code", "#date+start", "#status"])
+    sheet.append(["Org", "Education", "Temporary classrooms", "A2", "2024-06-20", "planned"])
+    path = tmp_path / "tags-only.xlsx"
+    workbook.save(path)
+    report = fourw.import_sheet(world["crisis"], path)
+    assert report.ok and report.created == 1, report.errors

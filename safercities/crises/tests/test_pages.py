@@ -299,3 +299,65 @@ def test_api_import_and_activities(world, ana):
     activities = json.loads(client.get(url).content)["activities"]
     assert len(activities) == 4 and activities[0]["reached_total"] >= 0
     assert Client().get(url).status_code == 401
+
+
+def test_api_import_with_a_bearer_token_needs_the_write_scope(world, ana, settings):
+    from safercities.api import tokens
+
+    settings.API_THROTTLE_ANON = settings.API_THROTTLE_USER = ""
+    url = f"/api/v1/cities/testville/crises/{world['crisis'].pk}/activities"
+    _token, read_only = tokens.create_token(user=ana, scopes="read")
+    _token, writer = tokens.create_token(user=ana, scopes="read,write")
+    client = Client()
+    upload = {"file": SimpleUploadedFile("x.csv", SHEET.encode())}
+    denied = client.post(f"{url}/import", upload, HTTP_AUTHORIZATION=f"Bearer {read_only}")
+    assert denied.status_code == 403 and not Activity.objects.exists()
+    upload = {"file": SimpleUploadedFile("x.csv", SHEET.encode())}
+    done = client.post(f"{url}/import", upload, HTTP_AUTHORIZATION=f"Bearer {writer}")
+    assert done.status_code == 200 and json.loads(done.content)["created"] == 4
+    listed = client.get(url, HTTP_AUTHORIZATION=f"Bearer {read_only}")
+    assert len(json.loads(listed.content)["activities"]) == 4
+
+
+def test_a_private_city_hides_its_published_crisis_from_outsiders(world, rita, oscar):
+    crisis = world["crisis"]
+    crisis.is_published = True
+    crisis.save()
+    City = type(crisis.city)
+    City.objects.filter(pk=crisis.city_id).update(is_public=False)
+    url = f"/en/crises/testville/{crisis.pk}/public/"
+    assert Client().get(url).status_code == 404
+    assert client_for(oscar).get(url).status_code == 404
+    assert client_for(rita).get(url).status_code == 200
+    assert Client().get("/api/v1/cities/testville/crises").status_code == 404
+
+
+def test_the_demo_crisis_is_built_once(city):
+    from datetime import date
+
+    from safercities.crises import demo
+    from safercities.indicators.models import Indicator, Observation
+    from safercities.places.models import AreaPopulation
+
+    data = build_small_city(city)
+    floods = Indicator.objects.get(city=city, code="flood-incidents")
+    for area, value in zip(data["areas"], (2, 9, 4), strict=True):
+        AreaPopulation.objects.create(area=area, year=2024, population=1000)
+        Observation.objects.create(
+            city=city,
+            indicator=floods,
+            area=area,
+            period="2024-05",
+            period_type="month",
+            period_start=date(2024, 5, 1),
+            period_end=date(2024, 5, 31),
+            value=value,
+        )
+    said: list[str] = []
+    demo.build(city, say=said.append)
+    crisis = Crisis.objects.get(city=city, name=demo.NAME)
+    counts = (crisis.activities.count(), crisis.scenarios.count(), crisis.areas.count())
+    assert counts[0] == 20 and counts[1] == 2 and crisis.alert is not None and crisis.phase == "respond"
+    demo.build(city, say=said.append)
+    assert (crisis.activities.count(), crisis.scenarios.count(), crisis.areas.count()) == counts
+    assert Crisis.objects.filter(city=city).count() == 1 and "already present" in said[-1]

@@ -291,3 +291,28 @@ def test_a_section_with_a_form_makes_the_area_page_per_visitor(shared, small, se
     held = _text(stored(shared))
     assert "csrfmiddlewaretoken" not in held
     assert "Alameda" in held  # the area's body itself is still shared
+
+
+def test_a_change_committed_by_another_process_is_seen_at_once(shared, small, city):
+    """The version token is read from the database with the city: a worker's compute reaches every web
+    process the moment it commits, whatever the cache backend (even per-process memory)."""
+    from safercities.portal.models import CacheVersion
+
+    client = Client()
+    before = client.get(CITY).content.decode()
+    IndexResult.objects.filter(city=city, area__code="A3").update(score=9.9)
+    CacheVersion.objects.filter(city=city).update(token="from-another-process")  # what invalidate() does there
+    after = client.get(CITY).content.decode()
+    assert after != before and "9.9" in after
+
+
+def test_every_city_gets_a_version_and_a_city_without_one_is_not_cached(shared, small, city):
+    from safercities.portal.models import CacheVersion
+
+    assert CacheVersion.objects.filter(city=city).exists()
+    CacheVersion.objects.filter(city=city).delete()
+    client = Client()
+    cold, _ = _queries(client, CITY)
+    warm, _ = _queries(client, CITY)
+    assert warm >= cold - 1 > 4  # built every time
+    assert not [v for v in stored(shared) if "Testville" in _text([v])]

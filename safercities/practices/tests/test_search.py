@@ -140,3 +140,14 @@ def test_reindex_replaces_the_entry(city):
     search.reindex(practice)
     assert titles(search.search(published(), "old")) == []
     assert titles(search.search(published(), "fresh")) == ["Fresh words"]
+
+
+def test_deleting_a_practice_removes_it_from_the_index(city):
+    practice = make_practice(city, title_en="Lighting gone")
+    pk = practice.pk
+    practice.delete()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM practices_fts WHERE rowid = %s", [pk])
+            assert cursor.fetchone()[0] == 0
+    assert search.search(Practice.objects.all(), "lighting") == []

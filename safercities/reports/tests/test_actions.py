@@ -217,3 +217,27 @@ def test_support_once_per_supporter_and_comments_wait_for_moderation(city, cats,
     assert item.state == "pending"
     actions.moderate_comment(item, user=ana, state="approved")
     assert report.comments.filter(state="approved").count() == 1
+
+
+def test_department_is_emailed_on_assignment_without_personal_data(
+    city, cats, ana, mailoutbox, django_capture_on_commit_callbacks
+):
+    report, _t = submit(city, cats["lighting"], address="Main St", contact_email="res@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.assign(report, user=ana, department=cats["women"])
+        actions.assign(report, user=ana, department=cats["women"])  # unchanged: no second e-mail
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["women@example.org"]
+    assert report.reference in mailoutbox[0].subject
+    assert "res@example.org" not in mailoutbox[0].body and "broken street lamp" not in mailoutbox[0].body
+
+
+def test_reporters_of_merged_duplicates_hear_the_answer(
+    city, cats, ana, mailoutbox, django_capture_on_commit_callbacks
+):
+    original, _t = submit(city, cats["lighting"], address="Main St", contact_email="first@example.org")
+    duplicate, _t = submit(city, cats["lighting"], address="Main St", contact_email="second@example.org")
+    actions.merge(duplicate, into=original, user=ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_update(original, user=ana, status="acknowledged", text="Crew on the way.")
+    assert sorted(m.to[0] for m in mailoutbox) == ["first@example.org", "second@example.org"]
+    assert duplicate.reference in next(m.subject for m in mailoutbox if m.to == ["second@example.org"])

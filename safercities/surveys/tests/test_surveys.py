@@ -329,3 +329,13 @@ def test_the_command_recomputes(city, small, survey):
     out = io.StringIO()
     call_command("survey_observations", "--city", city.slug, "--period", "2026Q1", "--json", stdout=out)
     assert '"written":' in out.getvalue()
+
+
+def test_a_sheet_sent_back_with_errors_does_not_use_the_budget(survey, small, settings):
+    settings.SURVEYS_RATE = "1/h"
+    area = Area.objects.get(city=survey.city, code="A1")
+    client = Client()
+    assert client.post(url(survey), answers(area, sex="")).status_code == 200
+    assert client.post(url(survey), {}).status_code == 200
+    assert client.post(url(survey), answers(area)).status_code == 302
+    assert Client().post(url(survey), answers(area)).status_code == 429
