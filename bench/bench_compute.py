@@ -437,6 +437,7 @@ def main() -> None:
     parser.add_argument("--pg-database", default=BENCH_DB, help="PostgreSQL database to create and use")
     parser.add_argument("--keep", action="store_true", help="keep the databases (re-run with --skip-setup)")
     parser.add_argument("--skip-setup", action="store_true")
+    parser.add_argument("--no-aggregate", action="store_true", help="skip the separate aggregation timing")
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -473,6 +474,8 @@ def main() -> None:
                     f"(Python CPU {result['python_cpu']} s)"
                 )
                 print(f"  load before: {before}; after: {_uptime()}", flush=True)
+            if options.no_aggregate:
+                continue
             before = _uptime()
             result = run_child("aggregate", env=envs[engine])
             print(engine, "aggregate (compute --aggregate adds)", json.dumps(result), flush=True)

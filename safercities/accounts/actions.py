@@ -31,9 +31,7 @@ def grant_role(
     with transaction.atomic():
         existing = Membership.objects.select_for_update().filter(user=user, city=target_city).first()
         before = existing.role if existing is not None else None
-        membership, _created = Membership.objects.update_or_create(
-            user=user, city=target_city, defaults={"role": role}
-        )
+        membership, _created = Membership.objects.update_or_create(user=user, city=target_city, defaults={"role": role})
         needs_staff = role in STAFF_ROLES or role == Role.NETWORK_ADMIN
         if needs_staff and not user.is_staff:
             user.is_staff = True

@@ -57,7 +57,7 @@ class CityProfile:
 
     def features(self) -> dict[str, float]:
         """Known features only: the seven dimensions and ``log10`` of a positive population."""
-        out = {d: float(v) for d, v in self.dimensions.items() if d in DIMENSIONS and _finite(v)}
+        out = {d: float(v) for d, v in self.dimensions.items() if d in DIMENSIONS and v is not None and _finite(v)}
         if self.population is not None and _finite(self.population) and self.population > 0:
             out[POPULATION] = math.log10(float(self.population))
         return out

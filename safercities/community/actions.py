@@ -182,7 +182,10 @@ def do_add_photo(
     *, appraisal: Appraisal, user: Any, upload: Any, caption: str = "", request: HttpRequest | None = None
 ) -> Photo:
     _editable(appraisal)
-    content, width, height = photos.reencode(upload)
+    try:
+        content, width, height = photos.reencode(upload)
+    except ValidationError as error:
+        raise ValidationError({"photo": error.messages}) from error
     photo = Photo(appraisal=appraisal, caption=caption, width=width, height=height)
     target = photos.path_of(appraisal.city.slug, photo.stored_name)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,17 @@ from shapely.geometry import shape
 
 from safercities.audit.trail import diff, record, snapshot
 from safercities.crises.checklists import items_for
-from safercities.crises.models import ChecklistStatus, Crisis, Phase, PhaseChange, Scenario
+from safercities.crises.fourw import derived_ref
+from safercities.crises.models import (
+    Activity,
+    ChecklistStatus,
+    Crisis,
+    Organisation,
+    OrgType,
+    Phase,
+    PhaseChange,
+    Scenario,
+)
 from safercities.places.models import Area, City
 from safercities.portal import maps
 
@@ -208,3 +218,32 @@ def save_scenario(crisis: Crisis, *, request: HttpRequest, **fields: Any) -> Sce
 def delete_scenario(scenario: Scenario, *, request: HttpRequest) -> None:
     record(action="crises.scenario_delete", request=request, obj=scenario, before=snapshot(scenario))
     scenario.delete()
+
+
+@transaction.atomic
+def add_activity(crisis: Crisis, *, request: HttpRequest, data: dict[str, Any]) -> Activity:
+    """Save one typed-in activity (and its new organisation); its code is derived like an import's."""
+    organisation = data.get("organisation")
+    if organisation is None:
+        organisation = Organisation.objects.create(
+            city=crisis.city,
+            name=data["new_organisation"].strip(),
+            acronym=(data.get("new_acronym") or "").strip(),
+            org_type=data.get("new_type") or OrgType.OTHER,
+        )
+        _audit("crises.organisation_create", request, organisation)
+    fields = {k: v for k, v in data.items() if k not in ("organisation", "new_organisation", "new_acronym", "new_type")}
+    ref = derived_ref(organisation.name, fields["sector"], fields["description"], fields["area"].code, fields["start"])
+    suffix, base = 1, ref
+    while Activity.objects.filter(crisis=crisis, ref=ref).exists():
+        suffix += 1
+        ref = f"{base}-{suffix}"
+    activity = Activity.objects.create(city=crisis.city, crisis=crisis, ref=ref, organisation=organisation, **fields)
+    _audit("crises.activity_create", request, activity)
+    return activity
+
+
+@transaction.atomic
+def delete_activity(activity: Activity, *, request: HttpRequest) -> None:
+    record(action="crises.activity_delete", request=request, obj=activity, before=snapshot(activity))
+    activity.delete()

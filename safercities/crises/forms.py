@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from safercities.crises.actions import DrawnAreaError, areas_intersecting, outline_from_geojson
-from safercities.crises.models import Crisis, Phase, Scenario
+from safercities.crises.models import REACHED_FIELDS, Activity, Crisis, Organisation, OrgType, Phase, Scenario
 from safercities.indicators.models import DIMENSION_CODES, Dimension, Indicator
 from safercities.places.models import Area, City
 
@@ -175,3 +175,37 @@ class ScenarioForm(forms.ModelForm):
 
 class SitrepForm(forms.Form):
     date = forms.DateField(label=_("Situation on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class ActivityForm(forms.ModelForm):
+    """One activity typed in by hand; a new organisation can be named on the spot."""
+
+    new_organisation = forms.CharField(label=_("Or a new organisation"), max_length=200, required=False)
+    new_acronym = forms.CharField(label=_("Its acronym"), max_length=40, required=False)
+    new_type = forms.ChoiceField(label=_("Its type"), choices=OrgType.choices, initial=OrgType.OTHER, required=False)
+
+    class Meta:
+        model = Activity
+        fields = ["organisation", "sector", "description", "area", "start", "end", "status", *REACHED_FIELDS]
+        widgets = {"start": forms.DateInput(attrs={"type": "date"}), "end": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, crisis: Crisis, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.crisis = crisis
+        self.fields["organisation"].queryset = Organisation.objects.filter(city=crisis.city).order_by("name")
+        self.fields["organisation"].required = False
+        self.fields["area"].queryset = Area.objects.filter(city=crisis.city).order_by("code")
+        for name in REACHED_FIELDS:
+            self.fields[name].widget.attrs["min"] = "0"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        name = (data.get("new_organisation") or "").strip()
+        if not data.get("organisation") and not name:
+            self.add_error("organisation", _("Choose an organisation or name a new one."))
+        if name and Organisation.objects.filter(city=self.crisis.city, name__iexact=name).exists():
+            self.add_error("new_organisation", _("This organisation exists already: choose it in the list."))
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date is before the start date."))
+        return data

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from safercities.analytics import disclosure
 from safercities.crises import actions, advisor, checklists, fourw, gaps, recovery
-from safercities.crises.forms import CrisisForm, EndForm, ImportForm, PhaseForm, ScenarioForm, SitrepForm
-from safercities.crises.models import REACHED_FIELDS, ChecklistStatus, Crisis, Phase, Scenario, Sector
+from safercities.crises.forms import ActivityForm, CrisisForm, EndForm, ImportForm, PhaseForm, ScenarioForm, SitrepForm
+from safercities.crises.models import REACHED_FIELDS, Activity, ChecklistStatus, Crisis, Phase, Scenario, Sector
 from safercities.monitoring.models import Alert
 from safercities.places.models import City
 from safercities.portal import queries
@@ -176,7 +176,13 @@ def _gap_context(crisis: Crisis, as_of: date | None = None, *, public: bool = Fa
         reached = disclosure.suppress_counts([r.reached for r in rows], with_total=False)
         for row, shown in zip(rows, reached, strict=True):
             row.reached_public = shown
-    return {"rows": rows, "facts": facts, "gap_map": gap_map, "critical": [r for r in rows if r.gap == gaps.CRITICAL]}
+    return {
+        "rows": rows,
+        "facts": facts,
+        "gap_map": gap_map,
+        "critical": [r for r in rows if r.gap == gaps.CRITICAL],
+        "dimensions": queries.dimensions(),
+    }
 
 
 @city_role("analyst")
@@ -267,6 +273,29 @@ def fourw_page(request: HttpRequest, city: City, pk: int) -> HttpResponse:
         "reached": gaps.reached_breakdown(crisis),
     }
     return render(request, "crises/fourw.html", context, status=422 if report is not None and not report.ok else 200)
+
+
+@city_role("analyst")
+@require_http_methods(["GET", "POST"])
+def activity_new(request: HttpRequest, city: City, pk: int) -> HttpResponse:
+    crisis = _crisis(city, pk)
+    form = ActivityForm(request.POST or None, crisis=crisis, initial={"start": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        actions.add_activity(crisis, request=request, data=form.cleaned_data)
+        messages.success(request, _("The activity was added."))
+        return redirect(reverse("crises:fourw", args=[city.slug, crisis.pk]))
+    return render(request, "crises/activity_form.html", {"city": city, "crisis": crisis, "form": form})
+
+
+@city_role("analyst")
+@require_POST
+def activity_delete(request: HttpRequest, city: City, pk: int, aid: int) -> HttpResponse:
+    crisis = _crisis(city, pk)
+    if aid >= 2**31:
+        raise Http404("no such activity")
+    actions.delete_activity(get_object_or_404(Activity, crisis=crisis, pk=aid), request=request)
+    messages.success(request, _("The activity was deleted."))
+    return redirect(reverse("crises:fourw", args=[city.slug, crisis.pk]))
 
 
 @city_role("analyst")

@@ -23,6 +23,10 @@ MAX_FIELD_CHARS = 131_072
 MAX_COLUMNS = 500
 
 
+# What zipfile raises on damaged archives besides BadZipFile (found by tests/fuzz).
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError)
+
+
 class FileProblem(ValueError):
     """The file as a whole cannot be read: wrong type, undecodable, empty, malformed."""
 
@@ -39,7 +43,9 @@ def sniff_kind(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as archive:
                 names = [name.lower() for name in archive.namelist()]
-        except zipfile.BadZipFile:
+        except ZIP_ERRORS:
+            # A damaged or exotic archive (zipfile also raises NotImplementedError, e.g. "zip file
+            # version 9.7", and EOFError/ValueError on truncated directories).
             return "binary"
         if any(name.endswith(".shp") for name in names):
             return "shapefile-zip"
@@ -252,14 +258,20 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
         # may be called anything.
         workbook = openpyxl.load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
     except Exception as exc:  # openpyxl raises many unrelated types on broken files
-        raise FileProblem(f"the workbook cannot be opened: {exc}") from None
+        raise FileProblem(f"the workbook cannot be opened: {_short(exc)}") from None
     try:
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     except (KeyError, IndexError):
         workbook.close()
         raise FileProblem(f"the workbook has no sheet {sheet!r}" if sheet else "the workbook has no sheet") from None
     iterator = worksheet.iter_rows(values_only=True)
-    header = next(iterator, None)
+    try:
+        # read_only mode parses the sheet lazily: a damaged part fails here, not at load_workbook.
+        header = next(iterator, None)
+        second_row = next(iterator, None) if header is not None else None
+    except Exception as exc:  # zipfile, XML and openpyxl errors alike
+        workbook.close()
+        raise FileProblem(f"the sheet cannot be read: {_short(exc)}") from None
     if header is None:
         workbook.close()
         raise FileProblem("the sheet is empty")
@@ -267,7 +279,7 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
     while columns and not columns[-1]:
         columns.pop()
     hashtags: dict[str, str] = {}
-    second = next(iterator, None)
+    second = second_row
     pending = None
     if second is not None and _is_hxl_row(list(second)):
         hashtags = {col: str(tag).strip() for col, tag in zip(columns, second, strict=False) if tag}
@@ -282,7 +294,14 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
                 number += 1
                 if any(v is not None and str(v).strip() for v in pending):
                     yield number, _as_row(columns, list(pending), number)
-            for values in iterator:
+            while True:
+                try:
+                    values = next(iterator)
+                except StopIteration:
+                    return
+                except Exception as exc:  # a damaged part further down the sheet
+                    yield number + 1, {"__error__": f"the sheet cannot be read from here on: {_short(exc)}"}
+                    return
                 number += 1
                 if not any(v is not None and str(v).strip() for v in values):
                     continue
@@ -291,6 +310,11 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
             workbook.close()
 
     return Table(columns=columns, rows=rows(), hashtags=hashtags, encoding="xlsx")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "…"
 
 
 def read_table(

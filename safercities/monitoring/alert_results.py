@@ -319,11 +319,13 @@ def store_alerts(city: City, candidates: list[AlertCandidate]) -> dict[str, int]
     unique = deduplicate(candidates)
     indicators = dict(Indicator.objects.filter(city=city).values_list("code", "pk"))
     areas = dict(Area.objects.filter(city=city).values_list("code", "pk"))
+    # Plain tuples (no model instance per stored alert: ~10,000 on a large city); an instance is made only
+    # for an alert that changes.
     existing = {
-        (a.indicator_id, a.area_id, a.period, a.kind): a
-        for a in Alert.objects.filter(city=city).only(
-            "id", "indicator_id", "area_id", "period", "kind", "severity", "observed", "expected", "upper"
-        )
+        (indicator, area, period, kind): (pk, severity, observed, expected, upper)
+        for pk, indicator, area, period, kind, severity, observed, expected, upper in Alert.objects.filter(
+            city=city
+        ).values_list("id", "indicator_id", "area_id", "period", "kind", "severity", "observed", "expected", "upper")
     }
     created, updated, unchanged = [], [], 0
     now = timezone.now()
@@ -348,15 +350,18 @@ def store_alerts(city: City, candidates: list[AlertCandidate]) -> dict[str, int]
                     updated_at=now,
                 )
             )
-        elif (alert.severity, alert.observed, alert.expected, alert.upper) != (
-            c.severity,
-            observed,
-            c.expected,
-            c.upper,
-        ):
-            alert.severity, alert.observed, alert.expected, alert.upper = c.severity, observed, c.expected, c.upper
-            alert.explanation, alert.updated_at = c.explanation, now
-            updated.append(alert)
+        elif alert[1:] != (c.severity, observed, c.expected, c.upper):
+            updated.append(
+                Alert(
+                    pk=alert[0],
+                    severity=c.severity,
+                    observed=observed,
+                    expected=c.expected,
+                    upper=c.upper,
+                    explanation=c.explanation,
+                    updated_at=now,
+                )
+            )
         else:
             unchanged += 1
     with transaction.atomic():

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from safercities.places.models import City
 from safercities.portal.queries import visible_city
@@ -44,8 +44,11 @@ def categories(city: City) -> QuerySet[ReportCategory]:
 
 
 def _when(text: str, name: str) -> datetime | Problem:
+    text = text.strip().replace(" ", "+")  # a "+" of an offset arrives as a space when the client did not encode it
     try:
-        value = parse_datetime(text.strip().replace(" ", "+"))  # a "+" of an offset arrives as a space if unencoded
+        value = parse_datetime(text)
+        if value is None and (day := parse_date(text)) is not None:  # W3C allows a date alone: midnight UTC
+            value = datetime(day.year, day.month, day.day, tzinfo=UTC)
     except ValueError:
         value = None
     if value is None:

@@ -121,6 +121,8 @@ def _create(request: HttpRequest, fmt: str, city) -> HttpResponse:
     except ValidationError as exc:
         return error(fmt, 400, *serialise.validation_messages(exc))
     notice = "Received. It is published after moderation; names and contact details are never published."
+    if category.referral_text:  # sensitive categories name the support services, as the web form does
+        notice += " " + category.referral_text
     if data.get("media_url"):
         notice += " media_url was ignored: photos are accepted through the web form only."
     body = [{"service_request_id": report.reference, "token": token, "service_notice": notice, "account_id": None}]

@@ -161,7 +161,7 @@ def index_results(
         return []
     rows = definition.results.filter(period=f"{year:04d}", level=level).defer("details").order_by("rank", "area__code")
     if areas is None:
-        return list(rows.select_related("area"))
+        return list(rows.select_related("area").defer("area__geometry"))
     results = list(rows)
     by_id = {area.pk: area for area in areas}
     missing = {r.area_id for r in results} - set(by_id)
@@ -372,12 +372,21 @@ def _city_figures(city: City, indicators: Sequence[Indicator], level: str | None
 # --- alerts and hot spots -----------------------------------------------------------------------
 
 
-def public_alerts(city: City, *, area: Area | None = None, limit: int = 10) -> list[dict[str, Any]]:
-    """Open alerts on public indicators; observed/expected counts protected like every count."""
+def public_alerts(city: City, *, area: Area | None = None, limit: int | None = 10) -> list[dict[str, Any]]:
+    """Open alerts on public indicators; observed/expected counts protected like every count.
+
+    Kept in the portal cache until the city's results change (the API lists them all on every call).
+    """
+    parts = (area.pk if area is not None else None, limit)
+    return cache.cached("alerts", city, parts, lambda: _public_alerts(city, area, limit))
+
+
+def _public_alerts(city: City, area: Area | None, limit: int | None) -> list[dict[str, Any]]:
     alerts = (
         Alert.objects.filter(city=city, indicator__is_public=True)
         .exclude(status=Alert.RESOLVED)
         .select_related("indicator", "area")
+        .defer("details", "area__geometry")  # never shown; decoding every area's polygon was most of the cost
         .order_by("-period", "-severity", "area__code")
     )
     if area is not None:
@@ -385,6 +394,7 @@ def public_alerts(city: City, *, area: Area | None = None, limit: int = 10) -> l
     sensitive = sensitive_categories(city)
     out = []
     for alert in alerts[:limit]:
+        alert.city = city  # the pages link to it; saves a query per alert
         k = threshold_for(alert.indicator, sensitive)
         counts = alert.kind == Alert.EXCEEDANCE or alert.indicator.aggregation == "sum"
         observed = _protect_single(alert.observed, k, counts)

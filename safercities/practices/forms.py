@@ -42,7 +42,7 @@ class PracticeForm(forms.ModelForm):
         return (self.cleaned_data.get("cost_currency") or "").strip().upper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         original = data.get("language")
         if original not in LANGUAGE_CODES:
             return data

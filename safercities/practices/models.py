@@ -95,7 +95,7 @@ class Practice(models.Model):
     def shown_language(self, language: str | None = None) -> str:
         """The language the page shows: the reader's when the practice has it, else the original."""
         wanted = (language or get_language() or "en").split("-")[0]
-        if wanted in LANGUAGE_CODES and getattr(self, f"title_{wanted}", ""):
+        if wanted in LANGUAGE_CODES and getattr(self, f"title_{wanted}"):
             return wanted
         return self.language
 

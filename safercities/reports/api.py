@@ -203,6 +203,8 @@ class UpdateBody(Schema):
 def staff_update(request: HttpRequest, city: str, reference: str, body: UpdateBody) -> Any:
     place = official_city(request, city, minimum=Role.ANALYST, scope="write")
     report = _staff_report(place, reference)
+    if not actions.may_see_details(request.user, report):
+        raise ApiError(403, "Only designated staff handle reports in sensitive categories.", code="sensitive")
     try:
         actions.add_update(
             report, user=request.user, text=body.text, status=body.status, public=body.public, request=request

@@ -103,6 +103,19 @@ class ReportCategory(models.Model):
     def __str__(self) -> str:
         return self.label()
 
+    def clean(self) -> None:
+        """A sensitive category must count as a sensitive incident category (same masking everywhere)."""
+        from django.core.exceptions import ValidationError
+
+        from safercities.incidents.models import IncidentCategory
+
+        if self.sensitive and self.incident_category and self.city_id:
+            incident = IncidentCategory.objects.filter(city_id=self.city_id, code=self.incident_category).first()
+            if incident is not None and not incident.sensitive:
+                raise ValidationError(
+                    {"incident_category": _("A sensitive category must count as a sensitive incident category.")}
+                )
+
     def label(self, language: str | None = None) -> str:
         language = (language or get_language() or "en").split("-")[0]
         value = (self.translations or {}).get(language)

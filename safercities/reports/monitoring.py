@@ -4,8 +4,10 @@ Reports then count in the incident aggregation (``incidents.aggregation``), henc
 the index and early warning, beside official data (``source = community``). The mirror is idempotent:
 each incident's fingerprint is derived from the report's reference, so re-running changes nothing;
 reports that were merged, rejected or marked as spam lose their incident. Only reports whose category
-names an ``incident_category`` are mirrored. The incidents table is internal (exact points stay there,
-as for official data); public outputs of incidents apply the portal's disclosure rules.
+names an ``incident_category`` are mirrored, and a sensitive report category only into an incident
+category that is itself sensitive (else the report is held back and counted in ``held_back``). The
+incidents table is internal (exact points stay there, as for official data); public outputs of
+incidents apply the portal's disclosure rules.
 
 Incidents are normally written by the importer, which locks rows for bulk speed; the handful of rows
 here are written through the ORM one by one (``Incident.save`` fills the local month).
@@ -44,17 +46,23 @@ def sync_incidents(city: City, *, aggregate: bool = False) -> dict[str, Any]:
     With ``aggregate``, re-aggregate the months that changed and queue a recompute of the indices and
     alerts. Returns counts ``created``, ``updated``, ``deleted``, ``unchanged`` and the ``months``.
     """
-    wanted = {
-        fingerprint(r): r
-        for r in Report.objects.filter(city=city, moderation=Report.PUBLISHED, merged_into__isnull=True)
+    from safercities.incidents.models import IncidentCategory
+
+    # A sensitive report category must count as a *sensitive* incident category, or its points would be
+    # published at the general resolution by the incident outputs: such reports are held back (counted).
+    sensitive_codes = set(IncidentCategory.objects.filter(city=city, sensitive=True).values_list("code", flat=True))
+    published = (
+        Report.objects.filter(city=city, moderation=Report.PUBLISHED, merged_into__isnull=True)
         .exclude(category__incident_category="")
         .select_related("category")
-    }
+    )
+    held_back = [r for r in published if r.category.sensitive and r.category.incident_category not in sensitive_codes]
+    wanted = {fingerprint(r): r for r in published if r not in held_back}
     existing = {
         i.fingerprint: i
         for i in Incident.objects.filter(city=city, source=Incident.COMMUNITY, external_id__startswith=PREFIX)
     }
-    counts: dict[str, Any] = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    counts: dict[str, Any] = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, "held_back": len(held_back)}
     months: set[str] = set()
     with transaction.atomic():
         for key, incident in existing.items():

@@ -341,7 +341,7 @@ def moderate(request: HttpRequest, city: Any, pk: int) -> HttpResponse:
     def apply(report: Report, data: dict[str, Any]) -> None:
         actions.moderate(report, user=request.user, verdict=data["verdict"], request=request)
 
-    return _staff_post(request, city, pk, ModerateForm, "moderate_form", apply)
+    return _staff_post(request, city, pk, ModerateForm, "moderate_form", apply, needs_details=True)
 
 
 @city_role("analyst")
@@ -366,7 +366,7 @@ def update(request: HttpRequest, city: Any, pk: int) -> HttpResponse:
             request=request,
         )
 
-    return _staff_post(request, city, pk, UpdateForm, "update_form", apply)
+    return _staff_post(request, city, pk, UpdateForm, "update_form", apply, needs_details=True)
 
 
 @city_role("analyst")

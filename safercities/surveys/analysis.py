@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safercities.analytics.disclosure import suppression_mask
 from safercities.places.models import Area
 from safercities.surveys import estimates
 from safercities.surveys.models import AGE_GROUPS, DISABILITY, SAFE_FEELINGS, SEXES, SurveyResponse, SurveyRound
@@ -89,7 +90,7 @@ def _cells_for(indicator: str, rows: list[dict], areas: list[Area], k: int) -> l
     for r in rows:
         totals[index[r["area_id"]]] += 1
         yes_totals[index[r["area_id"]]] += r[question] in yes_answers
-    hidden_areas = estimates.suppression_mask(totals, k)
+    hidden_areas = suppression_mask(totals, k)
     grand = int(totals.sum())
     cells = [
         Cell(indicator, area, ALL, ALL, int(totals[i]), int(yes_totals[i]), bool(hidden_areas[i]))
@@ -107,7 +108,7 @@ def _cells_for(indicator: str, rows: list[dict], areas: list[Area], k: int) -> l
             table[i, j] += 1
             yes[i, j] += r[question] in yes_answers
         col_totals = table.sum(axis=0)
-        hidden_cols = estimates.suppression_mask(col_totals, k) if grand >= k else col_totals > 0
+        hidden_cols = suppression_mask(col_totals, k) if grand >= k else col_totals > 0
         mask = estimates.suppress_table(table, k, hidden_rows=hidden_areas, hidden_cols=hidden_cols)
         for group in published:
             j = column[group]
@@ -154,13 +155,23 @@ def places_avoided(survey: SurveyRound) -> list[tuple[str, int | None]]:
         counter.update(p for p in places or [] if isinstance(p, str))
     ordered = counter.most_common()
     shown = (
-        estimates.suppression_mask(
-            np.array([n for _p, n in ordered], dtype=float), survey.min_respondents, with_totals=False
-        )
+        suppression_mask(np.array([n for _p, n in ordered], dtype=float), survey.min_respondents, with_totals=False)
         if ordered
         else []
     )
     return [(place, None if hide else n) for (place, n), hide in zip(ordered, shown, strict=True)]
+
+
+def areas_avoided(survey: SurveyRound) -> list[tuple[Area, int | None]]:
+    """How many respondents name each area as where most of the places they avoid are (small counts withheld)."""
+    counter = Counter(
+        SurveyResponse.objects.filter(round=survey, avoided_area__isnull=False).values_list("avoided_area", flat=True)
+    )
+    areas = {a.pk: a for a in Area.objects.filter(pk__in=list(counter))}
+    ordered = counter.most_common()
+    counts = np.array([n for _pk, n in ordered], dtype=float)
+    hidden = suppression_mask(counts, survey.min_respondents, with_totals=False) if ordered else []
+    return [(areas[pk], None if hide else n) for (pk, n), hide in zip(ordered, hidden, strict=True)]
 
 
 def top_area(areas: Iterable[Area]) -> Area | None:

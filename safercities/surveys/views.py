@@ -134,6 +134,7 @@ def results(request: HttpRequest, city, pk: int) -> HttpResponse:
         "columns": columns,
         "responses": survey.responses.count(),
         "places": [(PLACE_LABELS.get(p, p), n) for p, n in analysis.places_avoided(survey)],
+        "avoided_areas": analysis.areas_avoided(survey),
     }
     return render(request, "surveys/results.html", context)
 

@@ -94,7 +94,9 @@ def save_upload_file(file: UploadedFile, path: Path) -> None:
             raise UploadStorageError(
                 exc.errno, "The server has no room left to store this file; nothing was imported. Try again later."
             ) from exc
-        raise UploadStorageError(exc.errno, "The file could not be stored on the server; nothing was imported.") from exc
+        raise UploadStorageError(
+            exc.errno, "The file could not be stored on the server; nothing was imported."
+        ) from exc
 
 
 def store_upload(

@@ -42,6 +42,12 @@ PAGES: dict[str, dict] = {
     "crises:publish": {"kwargs": CRISIS, "GET": POST_ONLY_ADMIN, "POST": ADMIN_REDIRECT},
     "crises:checklist": {"kwargs": CRISIS, "GET": WORKSPACE_ANALYST, "POST": ANALYST_REDIRECT},
     "crises:fourw": {"kwargs": CRISIS, "GET": WORKSPACE_ANALYST, "POST": WORKSPACE_ANALYST_POST},
+    "crises:activity_new": {"kwargs": CRISIS, "GET": WORKSPACE_ANALYST, "POST": WORKSPACE_ANALYST_POST},
+    "crises:activity_delete": {
+        "kwargs": {"city": "{city}", "pk": "{crisis}", "aid": "{crisis_activity}"},
+        "GET": POST_ONLY_ANALYST,
+        "POST": ANALYST_REDIRECT,
+    },
     "crises:fourw_export": {"kwargs": {**CRISIS, "fmt": "csv"}, "GET": WORKSPACE_ANALYST},
     "crises:allocation": {"kwargs": CRISIS, "GET": WORKSPACE_ANALYST, "POST": WORKSPACE_ANALYST_POST},
     "crises:scenario_export": {"kwargs": {**SCENARIO, "fmt": "xlsx"}, "GET": WORKSPACE_ANALYST},
@@ -76,6 +82,7 @@ POST_DATA: dict[str, dict] = {
     "crises:from_alert": {"name": ""},
     "crises:edit": {"name": ""},
     "crises:allocation": {"name": ""},
+    "crises:activity_new": {"description": ""},
 }
 
 
@@ -84,7 +91,7 @@ def objects(city, other_city, users) -> dict:
     from datetime import date
     from decimal import Decimal
 
-    from safercities.crises.models import Crisis, Scenario
+    from safercities.crises.models import Activity, Crisis, Organisation, Scenario
     from safercities.places.models import Area
 
     crisis = Crisis.objects.create(
@@ -92,4 +99,15 @@ def objects(city, other_city, users) -> dict:
     )
     crisis.areas.set(Area.objects.filter(city=city, level="neighbourhood"))
     scenario = Scenario.objects.create(city=city, crisis=crisis, name="Matrix", budget=Decimal("1000"))
-    return {"crisis": crisis.pk, "crisis_scenario": scenario.pk}
+    organisation = Organisation.objects.create(city=city, name="Matrix relief")
+    activity = Activity.objects.create(
+        city=city,
+        crisis=crisis,
+        ref="M-1",
+        organisation=organisation,
+        sector="health",
+        description="Matrix clinic",
+        area=Area.objects.get(city=city, code="A1"),
+        start=date(2024, 6, 2),
+    )
+    return {"crisis": crisis.pk, "crisis_scenario": scenario.pk, "crisis_activity": activity.pk}

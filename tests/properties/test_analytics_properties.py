@@ -277,7 +277,9 @@ def test_moran_refuses_bad_values(bad):
         global_moran(bad, w, permutations=0, seed=1)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: a denormal need overflows the bisection (ValueError, not AllocationError)")
+@pytest.mark.xfail(
+    strict=True, reason="known bug: a denormal need overflows the bisection (ValueError, not AllocationError)"
+)
 def test_allocation_with_a_denormal_need_is_refused_or_allocated():
     try:
         result = allocate([5e-324], [1], 0.01)

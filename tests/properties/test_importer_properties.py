@@ -15,10 +15,10 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.management import call_command
-from django.db import transaction
 import pytest
 import shapely.geometry
+from django.core.management import call_command
+from django.db import transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,8 +85,10 @@ observation_row = st.tuples(
         st.sampled_from(["2021", "2022", "2023Q2", "2024-03", "2024-11", "2023W07"]),
         st.sampled_from(["2024-13", "yesterday", "20X4"]),
     ),
-    cell(st.integers(0, 99).map(str) | st.floats(0, 99, allow_nan=False).map(lambda x: f"{x:.3f}"),
-         st.sampled_from(["abc", "12x", "NaN", "1e999"])),
+    cell(
+        st.integers(0, 99).map(str) | st.floats(0, 99, allow_nan=False).map(lambda x: f"{x:.3f}"),
+        st.sampled_from(["abc", "12x", "NaN", "1e999"]),
+    ),
 )
 
 
@@ -110,13 +112,23 @@ def test_observations_all_or_nothing_and_reimport_changes_nothing(city, tmp_path
             assert Observation.objects.count() == before + report.created
 
 
-@given(rows=st.lists(observation_row.filter(lambda r: not any(b for _v, b in r)), min_size=1, max_size=10,
-                     unique_by=lambda r: (r[0][0], r[1][0], r[2][0])))
+@given(
+    rows=st.lists(
+        observation_row.filter(lambda r: not any(b for _v, b in r)),
+        min_size=1,
+        max_size=10,
+        unique_by=lambda r: (r[0][0], r[1][0], r[2][0]),
+    )
+)
 def test_observations_export_then_import_changes_nothing(city, tmp_path, rows):
     build_city(city)
     with rolled_back():
-        path = write_csv(tmp_path, "obs.csv", ["indicator", "area", "period", "value"],
-                         [[value for value, _bad in row] for row in rows])
+        path = write_csv(
+            tmp_path,
+            "obs.csv",
+            ["indicator", "area", "period", "value"],
+            [[value for value, _bad in row] for row in rows],
+        )
         assert import_observations(city, path).ok
         first = tmp_path / "export-1.csv"
         call_command("export", "observations", "--city", city.slug, "--output", str(first))
@@ -163,8 +175,10 @@ def test_indicators_all_or_nothing_and_reimport_changes_nothing(city, tmp_path, 
 # --- incidents -----------------------------------------------------------------------------------
 
 incident_row = st.tuples(
-    cell(st.sampled_from(["2024-03-01T10:00", "2024-03-02 22:15", "2024-02-29T00:00:00-06:00", "01/03/2024 08:00"]),
-         st.sampled_from(["not a date", "2024-02-30T10:00", "31/31/2024"])),
+    cell(
+        st.sampled_from(["2024-03-01T10:00", "2024-03-02 22:15", "2024-02-29T00:00:00-06:00", "01/03/2024 08:00"]),
+        st.sampled_from(["not a date", "2024-02-30T10:00", "31/31/2024"]),
+    ),
     cell(st.sampled_from(["robbery", "assault", "burglary"]), st.sampled_from([""])),
     cell(st.floats(19.0001, 19.0099).map(lambda x: f"{x:.5f}"), st.sampled_from(["north", "95.5", "-91"])),
     cell(st.floats(-98.1999, -98.1701).map(lambda x: f"{x:.5f}"), st.sampled_from(["west", "200", "-181"])),
@@ -213,8 +227,9 @@ def test_areas_all_or_nothing_reimport_and_round_trip(city, tmp_path, features):
         bad = set()
         for index, (code, (name, bad_name), offset, missing_code) in enumerate(features):
             properties = {"name": name} if missing_code else {"code": code, "name": name}
-            collection["features"].append({"type": "Feature", "properties": properties,
-                                           "geometry": square(offset, index)})
+            collection["features"].append(
+                {"type": "Feature", "properties": properties, "geometry": square(offset, index)}
+            )
             if bad_name or missing_code:
                 bad.add(index + 1)
         codes = [f[0] for f in features if not f[3]]
@@ -244,8 +259,10 @@ def test_areas_all_or_nothing_reimport_and_round_trip(city, tmp_path, features):
 
 @pytest.mark.xfail(strict=True, reason="known bug: each export→import rotates polygon rings, so it reports 'updated'")
 def test_area_export_then_import_is_unchanged(city, tmp_path):
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "Z0", "name": "Norte"}, "geometry": square(0, 0)}]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"code": "Z0", "name": "Norte"}, "geometry": square(0, 0)}],
+    }
     path = tmp_path / "areas.geojson"
     path.write_text(json.dumps(collection), encoding="utf-8")
     assert import_areas(city, path, level="neighbourhood").ok

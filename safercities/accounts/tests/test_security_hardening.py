@@ -83,8 +83,12 @@ def test_admin_user_add_change_and_password_are_audited(admin_client, root):
     User = get_user_model()
     added = admin_client.post(
         "/en/admin/auth/user/add/",
-        {"username": "newbie", "usable_password": "true", "password1": "a long passphrase 123",
-         "password2": "a long passphrase 123"},
+        {
+            "username": "newbie",
+            "usable_password": "true",
+            "password1": "a long passphrase 123",
+            "password2": "a long passphrase 123",
+        },
     )
     assert added.status_code == 302, added.content[:2000]
     newbie = User.objects.get(username="newbie")

@@ -185,7 +185,13 @@ def test_convener_walk_becomes_an_observation_and_an_action_on_the_dashboard(pag
     assert "fewer than 5" in page.inner_text("main")
     problems["group"] = axe(page)
     shot(page, "group")
+    page.goto(f"{live_server.url}{base}/")
+    assert "Night walk to the market" in page.inner_text("main")
+    problems["city"] = axe(page)
+    shot(page, "city")
     page.goto(f"{live_server.url}/es{base[3:]}/actions/")
+    assert "Acciones vencidas" in page.inner_text("main")
+    shot(page, "dashboard-es")
     problems["dashboard-es"] = axe(page)
     found = {name: issues for name, issues in problems.items() if issues}
     assert not found, json.dumps(found, indent=1)

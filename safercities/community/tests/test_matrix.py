@@ -41,3 +41,26 @@ def test_community_pages_answer_each_persona_as_the_matrix_says(world, persona):
             if not _matches(response, expected):
                 wrong.append(f"{method} {name} ({url}): got {response.status_code}, matrix says {expected}")
     assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_community_api_answers_each_persona_as_the_matrix_says(world, persona, settings):
+    settings.API_THROTTLE_ANON = ""
+    settings.API_THROTTLE_USER = ""
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    wrong = []
+    for key, entry in fragment.API.items():
+        method, path = key.split(" ", 1)
+        assert method == "GET"
+        response = client.get(path.format(city=world["objects"]["city"]))
+        if not _matches(response, entry["expect"][persona]):
+            wrong.append(f"{key}: got {response.status_code}")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+def test_the_api_operations_are_in_the_openapi_document(db):
+    from tests.test_authorization_matrix import api_operations
+
+    assert set(fragment.API) <= set(api_operations())

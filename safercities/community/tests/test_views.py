@@ -301,3 +301,12 @@ def test_an_area_of_another_city_cannot_be_linked(ana, group, other_city):
         reverse("community:group_edit", args=["testville", group.pk]), {"name": "G", "areas": [elsewhere.pk]}
     )
     assert "areas" in response.context["form"].errors
+
+
+def test_a_hostile_photo_upload_is_refused_on_the_photo_field(mo, walk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("evil.jpg", b"<?php system($_GET['c']); ?>", "image/jpeg")
+    response = client_for(mo).post(reverse("community:photo_add", args=["testville", walk.pk]), {"photo": upload})
+    assert response.status_code == 200 and "photo" in response.context["photo_form"].errors
+    assert not walk.photos.exists()

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from safercities.audit.models import AuditEvent
-from safercities.crises.models import Activity, ChecklistStatus, Crisis, Scenario
+from safercities.crises.models import REACHED_FIELDS, Activity, ChecklistStatus, Crisis, Scenario
 from safercities.crises.tests.factories import SHEET, build_crisis
 from safercities.portal.tests.factories import LAT0, LON0, SIDE, build_small_city
 
@@ -144,6 +144,7 @@ def test_dashboard_shows_the_gap_map_and_the_uncovered_area(world, ana, tmp_path
     assert page.status_code == 200
     assert 'class="critical"' in html and "#b2182b" in html
     assert "1 area has high need and no coverage" in html and "Centro Claro" in html
+    assert "Need by dimension" in html and "Economic" in html
     spanish = client.get(f"/es/crises/testville/{world['crisis'].pk}/")
     assert spanish.status_code == 200 and 'lang="es"' in spanish.content.decode()
 
@@ -361,3 +362,44 @@ def test_the_demo_crisis_is_built_once(city):
     demo.build(city, say=said.append)
     assert (crisis.activities.count(), crisis.scenarios.count(), crisis.areas.count()) == counts
     assert Crisis.objects.filter(city=city).count() == 1 and "already present" in said[-1]
+
+
+def test_an_activity_added_by_hand_and_deleted(world, ana):
+    client = client_for(ana)
+    crisis = world["crisis"]
+    url = f"/en/crises/testville/{crisis.pk}/4w/new/"
+    assert client.get(url).status_code == 200
+    base = {
+        "sector": "education",
+        "description": "Temporary classrooms",
+        "area": world["areas"][2].pk,
+        "start": "2024-06-10",
+        "status": "ongoing",
+        **dict.fromkeys(REACHED_FIELDS, 0),
+    }
+    missing = client.post(url, base)
+    assert missing.status_code == 200 and "organisation" in missing.context["form"].errors
+    bad = client.post(
+        url, {**base, "new_organisation": "Escuela Segura", "end": "2024-01-01", "reached_f_children": -4}
+    )
+    assert {"end", "reached_f_children"} <= set(bad.context["form"].errors)
+    done = client.post(
+        url,
+        {
+            **base,
+            "new_organisation": "Escuela Segura",
+            "new_acronym": "ES",
+            "new_type": "nngo",
+            "reached_f_children": 40,
+        },
+    )
+    assert done.status_code == 302
+    activity = Activity.objects.get(description="Temporary classrooms")
+    assert activity.organisation.acronym == "ES" and activity.ref.startswith("A-") and activity.reached == 40
+    again = client.post(url, {**base, "organisation": activity.organisation_id})
+    assert again.status_code == 302 and Activity.objects.filter(description="Temporary classrooms").count() == 2
+    delete = client.post(f"/en/crises/testville/{crisis.pk}/4w/{activity.pk}/delete/")
+    assert delete.status_code == 302 and Activity.objects.count() == 1
+    assert {"crises.activity_create", "crises.activity_delete", "crises.organisation_create"} <= set(
+        AuditEvent.objects.values_list("action", flat=True)
+    )

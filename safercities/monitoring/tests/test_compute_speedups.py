@@ -177,3 +177,29 @@ def test_insert_rows_stores_what_bulk_create_stores(city, series_city):
     }
     assert by_period["2001"] == by_period["2002"]
     assert not IndexResult.objects.filter(computed_at__isnull=True).exists()
+
+
+def test_store_alerts_updates_numbers_and_keeps_the_life_cycle(city, series_city):
+    from safercities.analytics.early_warning import AlertCandidate
+
+    def candidate(observed, severity="amber"):
+        return AlertCandidate("unemployment-rate", "S00", "2024-12", "threshold", severity, observed, None, 20.0, "t")
+
+    assert alert_results.store_alerts(city, [candidate(25.0)])["alerts_created"] == 1
+    alert = Alert.objects.get()
+    Alert.objects.filter(pk=alert.pk).update(status="acknowledged")
+    assert alert_results.store_alerts(city, [candidate(25.0)]) == {
+        "alerts_created": 0,
+        "alerts_updated": 0,
+        "alerts_unchanged": 1,
+    }
+    assert alert_results.store_alerts(city, [candidate(31.0, "red")])["alerts_updated"] == 1
+    again = Alert.objects.get()
+    assert (again.pk, again.status, again.severity, again.observed, again.upper) == (
+        alert.pk,
+        "acknowledged",
+        "red",
+        31.0,
+        20.0,
+    )
+    assert again.updated_at >= alert.updated_at and again.created_at == alert.created_at

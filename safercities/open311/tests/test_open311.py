@@ -167,6 +167,9 @@ def test_request_filters(client, world):
     assert ids(status="closed") == set()
     assert ids(status="open,closed") == ids()
     assert ids(start_date="2000-01-01T00:00:00Z", end_date="2000-02-01T00:00:00Z") == set()
+    assert ids(start_date="2000-01-01", end_date="2000-02-01") == set()
+    assert ids(end_date="2099-01-01T00:00:00+01:00") == set()  # the 90 days before: nothing filed then
+    assert ref in ids(start_date=(world["public"].created_at.date()).isoformat())
     Report.objects.filter(pk=world["public"].pk).update(status=Report.RESOLVED)
     assert ids(status="closed") == {ref}
 
@@ -175,6 +178,7 @@ def test_request_filters(client, world):
     ("params", "fragment"),
     [
         ({"start_date": "yesterday"}, "start_date"),
+        ({"start_date": "2026-02-30"}, "start_date"),
         ({"end_date": "2026-13-45T99:00:00Z"}, "end_date"),
         ({"start_date": "2020-01-01T00:00:00Z", "end_date": "2021-01-01T00:00:00Z"}, "90 days"),
         ({"start_date": "2021-01-01T00:00:00Z", "end_date": "2020-01-01T00:00:00Z"}, "before"),
@@ -314,3 +318,10 @@ def test_other_methods_and_xml_escaping(client, world):
     Report.objects.filter(pk=world["public"].pk).update(public_text='<b>&"lamp"</b>\x01\x1f]]>')
     response = client.get(f"{BASE}/requests/{world['public'].reference}.xml")
     assert ET.fromstring(response.content).find("request").findtext("description") == '<b>&"lamp"</b>]]>'
+
+
+def test_a_sensitive_service_names_the_support_services_in_the_notice(client, world):
+    ReportCategory.objects.filter(code="harassment").update(referral_text="Call the women's helpline 800 000.")
+    form = {"service_code": "harassment", "address_string": "Plaza", "description": "I was followed home at night."}
+    body = json.loads(client.post(BASE + "/requests.json", form).content)[0]
+    assert "women's helpline" in body["service_notice"]

@@ -112,7 +112,18 @@ def test_edit_keeps_translation_and_audits_the_change(city, ana):
     assert event.after["title_es"] == "Cambiado" and event.before["title_es"] == "Original"
 
 
-def test_comments_are_hidden_until_moderated(city, rita, oscar, ana, nora):
+@pytest.fixture
+def network_admin(db, django_user_model):
+    """A network admin made without accounts.actions.grant_role, so this test stands on its own."""
+    from safercities.accounts.models import Membership
+
+    user = django_user_model.objects.create_user(username="nadia", is_staff=True)
+    Membership.objects.create(user=user, city=None, role="network_admin")
+    return user
+
+
+def test_comments_are_hidden_until_moderated(city, rita, oscar, ana, network_admin):
+    nora = network_admin
     practice = make_practice(city, title_en="Lighting")
     detail = reverse("practices:detail", args=[practice.pk])
     response = client_for(oscar).post(reverse("practices:comment", args=[practice.pk]), {"text": "How much?"})

@@ -108,3 +108,17 @@ def test_contacts_are_purged_after_retention(cats, city):
 def test_sync_task_is_registered():
     assert queue.TASKS["reports_sync"] == "safercities.reports.tasks:sync"
     assert queue.TASKS["reports_purge"] == "safercities.reports.tasks:purge"
+
+
+def test_a_sensitive_category_is_never_mirrored_into_a_general_incident_category(cats, city, ana):
+    from django.core.exceptions import ValidationError
+
+    gbv = cats["gbv"]
+    gbv.incident_category = "vandalism"  # not sensitive
+    with pytest.raises(ValidationError):
+        gbv.full_clean()
+    gbv.save()
+    report = filed(city, gbv)
+    actions.publish(report, user=ana, public_text="Harassment.")
+    result = monitoring.sync_incidents(city)
+    assert result["held_back"] == 1 and result["created"] == 0

@@ -339,3 +339,11 @@ def test_a_sheet_sent_back_with_errors_does_not_use_the_budget(survey, small, se
     assert client.post(url(survey), {}).status_code == 200
     assert client.post(url(survey), answers(area)).status_code == 302
     assert Client().post(url(survey), answers(area)).status_code == 429
+
+
+def test_places_and_areas_avoided_withhold_small_counts(survey, small):
+    a1, a2 = (Area.objects.get(city=survey.city, code=c) for c in ("A1", "A2"))
+    add(survey, a1, 6, places_avoided=["parks", "markets"], avoided_area=a2)
+    add(survey, a1, 2, places_avoided=["streets"], avoided_area=a1)
+    assert dict(analysis.places_avoided(survey)) == {"parks": 6, "markets": 6, "streets": None}
+    assert [(area.code, n) for area, n in analysis.areas_avoided(survey)] == [("A2", 6), ("A1", None)]
