@@ -29,7 +29,7 @@ def grant_role(
     role = Role(role)
     target_city = None if role == Role.NETWORK_ADMIN else city
     with transaction.atomic():
-        existing = Membership.objects.select_for_update().filter(user=user, city=target_city).first()
+        existing = Membership.objects.select_for_update().filter(user=user, city=target_city).order_by("pk").first()
         before = existing.role if existing is not None else None
         membership, _created = Membership.objects.update_or_create(user=user, city=target_city, defaults={"role": role})
         needs_staff = role in STAFF_ROLES or role == Role.NETWORK_ADMIN
@@ -56,7 +56,7 @@ def revoke_role(*, user: Any, city: City | None, by: Any = None, request: HttpRe
     Returns whether there was a role to remove.
     """
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(user=user, city=city).first()
+        membership = Membership.objects.select_for_update().filter(user=user, city=city).order_by("pk").first()
         if membership is None:
             return False
         role, pk = membership.role, membership.pk

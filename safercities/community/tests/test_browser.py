@@ -176,6 +176,10 @@ def test_convener_walk_becomes_an_observation_and_an_action_on_the_dashboard(pag
     action = Action.objects.get(title="Repair the underpass lights")
     assert list(action.indicators.values_list("code", flat=True)) == ["audit-poor-lighting"]
 
+    for path, name in (("/manage/", "manage"), (f"/manage/groups/{group.pk}/", "group-edit")):
+        page.goto(f"{live_server.url}{base}{path}")
+        problems[name] = axe(page)
+        shot(page, name)
     page.click("button:has-text('Sign out')")
     page.goto(f"{live_server.url}{base}/actions/")
     assert "Repair the underpass lights" in page.inner_text("#overdue")
