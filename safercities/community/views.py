@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.forms import Form
+from django.forms import BaseForm as Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -130,7 +130,7 @@ def appraisal(request: HttpRequest, city: str, pk: int) -> HttpResponse:
     return render(request, "community/appraisal.html", context)
 
 
-def _shares(item: Appraisal) -> list[tuple[str, int, int, int | None]]:
+def _shares(item: Appraisal) -> list[tuple[Any, int, int, int | None]]:
     from safercities.community.indicators import shares
 
     counts = shares(item.locations.all())
@@ -145,7 +145,7 @@ def _shares(item: Appraisal) -> list[tuple[str, int, int, int | None]]:
     ]
 
 
-def photo(request: HttpRequest, city: str, pk: int, photo: int) -> HttpResponse:
+def photo(request: HttpRequest, city: str, pk: int, photo: int) -> FileResponse:
     place = visible_city(request.user, city)
     item = _visible_appraisal(request, place, pk)
     picture = get_object_or_404(Photo, appraisal=item, pk=photo)
@@ -470,7 +470,7 @@ def meeting_new(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 
 @city_role("analyst")
 def recommendation_new(request: HttpRequest, city: City) -> HttpResponse:
-    initial = {}
+    initial: dict[str, Any] = {}
     source = request.GET.get("appraisal", "")
     if source.isdigit():
         initial["appraisal"] = source
@@ -497,7 +497,7 @@ def action_edit(request: HttpRequest, city: City, pk: int) -> HttpResponse:
 
 
 def _save_action(request: HttpRequest, city: City, item: Action | None) -> HttpResponse:
-    initial = {"start_date": timezone.localdate()}
+    initial: dict[str, Any] = {"start_date": timezone.localdate()}
     source = request.GET.get("recommendation", "")
     if item is None and source.isdigit():
         initial["recommendation"] = source

@@ -20,7 +20,15 @@ TABLES = {
 
 
 def row_counts() -> dict[str, int]:
-    return {kind: model.objects.count() for kind, model in TABLES.items()}
+    """Every importer table's row count, in one query (this runs thousands of times)."""
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in TABLES.values()]
+    select = ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select}")  # noqa: S608 — table names from the models
+        counts = cursor.fetchone()
+    return dict(zip(TABLES, (int(c) for c in counts), strict=True))
 
 
 def check_errors(errors: list[dict[str, Any]], where: str) -> None:
