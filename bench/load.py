@@ -574,9 +574,10 @@ def main(argv: list[str] | None = None) -> int:
             env = server_env(tree, DJANGO_SETTINGS_MODULE="ceiling_wsgi")
             ceiling = start_gunicorn(tree, "ceiling_wsgi:application", args.workers, "/ceiling", env)
             servers.append(ceiling)
-            shapes = [(args.clients, args.duration)]
-            if "portal" in args.runs:  # the portal runs' own shape too, so each table has its ceiling
-                shapes.insert(0, (args.portal_clients, args.portal_duration))
+            # The shape of each run asked for, so that each table has its ceiling.
+            shapes = [(args.portal_clients, args.portal_duration)] if "portal" in args.runs else []
+            if "public" in args.runs or not shapes:
+                shapes.append((args.clients, args.duration))
             for clients, duration in dict.fromkeys(shapes):
                 report["results"].append(run("ceiling (constant view)", ceiling.port, ["/ceiling"], clients, duration))
             ceiling.stop()

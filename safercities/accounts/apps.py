@@ -6,6 +6,3 @@ class AccountsConfig(AppConfig):
     name = "safercities.accounts"
     label = "accounts"
     verbose_name = _("Accounts and roles")
-
-    def ready(self) -> None:
-        from safercities.accounts import checks  # noqa: F401 — registers the system checks

@@ -81,7 +81,7 @@ def clear(username: str, request: HttpRequest | None) -> None:
 # --- Password reset ------------------------------------------------------------------------------
 # Reset e-mails are counted in Django's cache, not in a table: the counters are short-lived and
 # written by anonymous callers. The cache must therefore be shared by every process (Redis
-# ``CACHES`` in production; docs/security.md); check ``accounts.I001`` says so when it is not.
+# ``CACHES`` from ``CACHE_URL`` in production; docs/security.md).
 
 
 def _reset_limits() -> list[tuple[str, int]]:

@@ -99,6 +99,20 @@ def test_operation_conforms(label, callers, city, other_city, settings_override)
     run()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Called straight through WSGI, Django would close the database connection after each request
+    (``close_old_connections``) and with it the test's transaction; its test client avoids the same."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def settings_override(settings):
     settings.ALLOWED_HOSTS = ["*"]

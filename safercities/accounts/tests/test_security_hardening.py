@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.checks import run_checks
 from django.db import connection
 from django.test import Client, override_settings
 
@@ -172,14 +171,6 @@ def test_reset_counters_live_in_the_shared_cache(rita):
         assert not throttle.password_reset_allowed("a@example.org", None)
         cache.clear()
         assert throttle.password_reset_allowed("a@example.org", None)
-
-
-def test_per_process_cache_is_reported():
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
-        assert "accounts.I001" in {m.id for m in run_checks(include_deployment_checks=True)}
-    redis = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x:6379"}}
-    with override_settings(CACHES=redis):
-        assert "accounts.I001" not in {m.id for m in run_checks(include_deployment_checks=True)}
 
 
 # --- TOTP secrets at rest ------------------------------------------------------------------------

@@ -45,17 +45,3 @@ def walk(city, group, area):
     return Appraisal.objects.create(
         city=city, group=group, kind=Appraisal.AUDIT_WALK, title="Night walk", area=area, date=date(2024, 5, 3)
     )
-
-
-@pytest.fixture
-def nora(db):
-    """The network admin, made without ``grant_role``: on PostgreSQL its ``select_for_update().first()``
-    over the nullable city fails ("FOR UPDATE cannot be applied to the nullable side of an outer
-    join") — reported to the lead; remove this override once accounts/actions.py orders by pk."""
-    from django.contrib.auth import get_user_model
-
-    from safercities.accounts.models import Membership
-
-    user = get_user_model().objects.create_user(username="nora", password="correct horse battery staple", is_staff=True)
-    Membership.objects.create(user=user, city=None, role="network_admin")
-    return user
