@@ -242,6 +242,10 @@ def _csv_error_message(exc: csv.Error) -> str:
 def _as_row(columns: list[str], values: list[Any], number: int) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for index, value in enumerate(values):
+        if isinstance(value, str) and "\x00" in value:
+            # Python's csv module passes NUL characters through; PostgreSQL refuses them in text, and
+            # they mean a binary or UTF-16 file read as text. Refuse the row here, on every database.
+            row["__error__"] = "contains a NUL character (\\x00): is the file binary, or UTF-16 without a BOM?"
         if index < len(columns):
             row[columns[index]] = value
         elif value is not None and str(value).strip():

@@ -95,4 +95,5 @@ def compute_all(city: City, *, job: Job | None = None, draws: int = 1000, aggreg
             summary[name] = {k: v for k, v in (result or {}).items() if isinstance(v, int | float | str)}
             if job is not None:
                 heartbeat(job, (position + 1) / len(steps))
+    __import__("safercities.portal.cache", fromlist=["invalidate"]).invalidate(city)  # public pages: new results
     return summary

@@ -77,7 +77,7 @@ def save_upload_file(file: UploadedFile, path: Path) -> None:
 
     A full disk is the common case (``ENOSPC``, or ``EDQUOT`` on a quota): the half-written file is
     removed and the caller gets :class:`UploadStorageError` with a sentence for the user, never a 500.
-    The API import endpoint uses this too.
+    Written for the API import endpoint as well, so both answer a full disk the same way.
     """
     created = False
     try:

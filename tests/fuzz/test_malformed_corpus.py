@@ -37,6 +37,9 @@ SAMPLES = corpus()
 KNOWN_FAULTS = {
     ("areas", "areas-lone-surrogate.geojson"): "UnicodeEncodeError in the area importer",
     ("areas", "areas-huge-number.geojson"): "ValueError (int over 4,300 digits) in the area importer",
+    # PostgreSQL only: text with a NUL character reaches the database (DataError).
+    ("areas", "areas-nul-code.geojson"): "NUL in a property: DataError on PostgreSQL",
+    ("areas", "areas-nul-escaped.geojson"): "NUL in a property: DataError on PostgreSQL",
 }
 
 
@@ -142,7 +145,7 @@ def test_upload_form_survives_half_the_corpus(city, ana, corpus_dir, settings):
         upload_file.name = sample.name
         response = client.post(url, {"kind": kind, "file": upload_file})
         if not sample.data:
-            assert response.status_code == 200 and b"The file is empty" in response.content
+            assert response.status_code == 200 and b"empty" in response.content
             continue
         assert response.status_code == 302, (sample.name, response.status_code)
         upload = ImportUpload.objects.order_by("-pk").first()
