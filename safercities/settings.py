@@ -189,6 +189,20 @@ TWO_FACTOR_REQUIRED = envbool("TWO_FACTOR_REQUIRED", "False" if TESTING else "Tr
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", "3600")
 
 # E-mail (password resets). Printed to the console in DEBUG unless EMAIL_BACKEND says otherwise.
+# Encryption of stored secrets (TOTP): comma-separated Fernet keys, the first encrypts, all decrypt (rotation).
+# Empty: a key derived from SECRET_KEY (then rotating SECRET_KEY needs `FIELD_ENCRYPTION_KEY=<old-derived>`).
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+# Password-reset requests allowed per e-mail address and per client within the window (seconds).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", "3")
+PASSWORD_RESET_LIMIT_PER_CLIENT = envint("PASSWORD_RESET_LIMIT_PER_CLIENT", "10")
+PASSWORD_RESET_WINDOW = envint("PASSWORD_RESET_WINDOW", "3600")
+# Resident input limits per client (hashed address, never stored): reports per window, survey sheets,
+# Open311 requests ("N/s|m|h"; empty turns a limit off).
+REPORTS_RATE_LIMIT = envint("REPORTS_RATE_LIMIT", "5")
+REPORTS_RATE_WINDOW = envint("REPORTS_RATE_WINDOW", "600")
+SURVEYS_RATE = os.environ.get("SURVEYS_RATE", "10/h")
+OPEN311_RATE = os.environ.get("OPEN311_RATE", "20/h")
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
 )

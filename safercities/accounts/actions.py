@@ -29,9 +29,22 @@ def grant_role(
     role = Role(role)
     target_city = None if role == Role.NETWORK_ADMIN else city
     with transaction.atomic():
-        existing = Membership.objects.select_for_update().filter(user=user, city=target_city).order_by("pk").first()
+        # ``of=("self",)`` and no update_or_create: Membership's default ordering joins the (nullable) city,
+        # and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join (a network admin's row).
+        existing = (
+            Membership.objects.select_for_update(of=("self",))
+            .filter(user=user, city=target_city)
+            .order_by("pk")
+            .first()
+        )
         before = existing.role if existing is not None else None
-        membership, _created = Membership.objects.update_or_create(user=user, city=target_city, defaults={"role": role})
+        if existing is None:
+            membership = Membership.objects.create(user=user, city=target_city, role=role)
+        else:
+            membership = existing
+            if membership.role != role:
+                membership.role = role
+                membership.save(update_fields=["role"])
         needs_staff = role in STAFF_ROLES or role == Role.NETWORK_ADMIN
         if needs_staff and not user.is_staff:
             user.is_staff = True
@@ -56,7 +69,9 @@ def revoke_role(*, user: Any, city: City | None, by: Any = None, request: HttpRe
     Returns whether there was a role to remove.
     """
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(user=user, city=city).order_by("pk").first()
+        membership = (
+            Membership.objects.select_for_update(of=("self",)).filter(user=user, city=city).order_by("pk").first()
+        )
         if membership is None:
             return False
         role, pk = membership.role, membership.pk

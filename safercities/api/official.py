@@ -174,9 +174,14 @@ def import_file(
     try:
         # Our own file name: the caller's name never becomes a path.
         path = folder / f"upload{suffix}"
-        with open(path, "wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
+        try:
+            wizard.save_upload_file(file, path)
+        except wizard.UploadStorageError as exc:
+            raise ApiError(
+                507 if exc.disk_full else 503,
+                exc.strerror,
+                code="insufficient_storage" if exc.disk_full else "storage_error",
+            ) from None
         report = wizard._importer(kind)(place, path, user=request.user, dry_run=dry_run, **clean)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -21,6 +21,7 @@ from safercities.api.security import caller
 from safercities.indicators.models import DIMENSION_CODES, Indicator, Observation
 from safercities.monitoring.models import HotspotResult, IndexDefinition
 from safercities.places.models import Area, City
+from safercities.portal import cache as portal_cache
 from safercities.portal import queries
 from safercities.portal.maps import geometry_of
 
@@ -35,6 +36,11 @@ def _city(request: HttpRequest, slug: str) -> City:
     if len(slug) > 63:
         raise ApiError(404, "No such city.")
     return queries.visible_city(user, slug)
+
+
+def _request_parts(request: HttpRequest) -> tuple[str, str]:
+    """What a cached public answer may depend on besides the city: the host (absolute links) and the query."""
+    return (request.get_host(), request.get_full_path())
 
 
 def _period(raw: str | None) -> str | None:
@@ -92,6 +98,11 @@ class AreaFilter(PageParams):
 @router.get("/cities/{city}/areas", summary="Areas as GeoJSON features (simplified polygons, no exact points)")
 def list_areas(request: HttpRequest, city: str, params: Query[AreaFilter]) -> dict[str, Any]:
     place = _city(request, city)
+    # Public data only: one shared copy per city version and query (the envelope's links name the host).
+    return portal_cache.cached("api:areas", place, _request_parts(request), lambda: _areas(request, place, params))
+
+
+def _areas(request: HttpRequest, place: City, params: AreaFilter) -> dict[str, Any]:
     areas = Area.objects.filter(city=place).select_related("parent").order_by("level", "code")
     if params.level:
         areas = areas.filter(level=params.level)
@@ -264,7 +275,10 @@ class IndexFilter(Schema):
 
 def index_json(city: City, definition: IndexDefinition, period: str, level: str) -> dict[str, Any]:
     results = (
-        definition.results.filter(period=period, level=level).select_related("area").order_by("rank", "area__code")
+        definition.results.filter(period=period, level=level)
+        .select_related("area")
+        .defer("area__geometry", "details")
+        .order_by("rank", "area__code")
     )
     return {
         "city": city.slug,
@@ -315,7 +329,9 @@ def pick_index(city: City, params: IndexFilter, *, published_only: bool) -> tupl
 def get_index(request: HttpRequest, city: str, params: Query[IndexFilter]) -> dict[str, Any]:
     place = _city(request, city)
     definition, period, level = pick_index(place, params, published_only=True)
-    return index_json(place, definition, period, level)
+    return portal_cache.cached(
+        "api:index", place, (definition.pk, period, level), lambda: index_json(place, definition, period, level)
+    )
 
 
 class HotspotFilter(Schema):
@@ -392,6 +408,12 @@ class PublicAlertFilter(PageParams):
 @router.get("/cities/{city}/alerts", summary="Open alerts on public indicators (no explanation text, counts protected)")
 def list_public_alerts(request: HttpRequest, city: str, params: Query[PublicAlertFilter]) -> dict[str, Any]:
     place = _city(request, city)
+    return portal_cache.cached(
+        "api:alerts", place, _request_parts(request), lambda: _public_alerts(request, place, params)
+    )
+
+
+def _public_alerts(request: HttpRequest, place: City, params: PublicAlertFilter) -> dict[str, Any]:
     area = None
     if params.area:
         area = Area.objects.filter(city=place, code=params.area).first()

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safercities.portal import cache as portal_cache
 from safercities.portal.queries import visible_city
 from safercities.reports import abuse, actions, queries
 from safercities.reports.disclosure import public_location
@@ -116,7 +117,10 @@ def new(request: HttpRequest, city: str) -> HttpResponse:
         {
             "city": place,
             "form": form,
-            "map": queries.report_map(place, tolerance=1.5),
+            # The areas only (no reports): one shared copy per city version, language and tolerance.
+            "map": portal_cache.cached(
+                "reports:form-map", place, (1.5,), lambda: queries.report_map(place, tolerance=1.5)
+            ),
             "sensitive": [c for c in categories if c.sensitive],
         },
         status=status,
