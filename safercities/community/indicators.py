@@ -113,8 +113,13 @@ def recompute(city: City, area: Area, day: date) -> int:
             cell = Observation.objects.filter(
                 indicator=indicator, area=area, period=period.code, sex="", age_group="", disability=""
             )
+            ours = cell.filter(quality=Observation.COMMUNITY, source__startswith=SOURCE)
             if rated == 0:
-                cell.filter(quality=Observation.COMMUNITY).delete()
+                ours.delete()
+                continue
+            if cell.exclude(pk__in=ours.values("pk")).exists():
+                # A value from another source (an import, another tool) is kept, never overwritten —
+                # as the surveys do; the walk's finding stays on its appraisal page.
                 continue
             value = round(100.0 * poor / rated, 4)
             # The poor count is of places, not people: kept out of ``numerator`` so that the portal's
