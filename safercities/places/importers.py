@@ -364,6 +364,8 @@ def _read_geojson(path: Path) -> _Source:
         raise FileProblem(f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise FileProblem("the JSON is nested too deeply to be GeoJSON") from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits (a denial-of-service guard)
+        raise FileProblem("the file holds a number too long to be read (more than 4,300 digits)") from None
     if isinstance(data, dict) and data.get("type") == "Feature":
         items: Any = [data]
     elif isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
@@ -382,6 +384,10 @@ def _read_geojson(path: Path) -> _Source:
         properties = item.get("properties") or {}
         if not isinstance(properties, dict):
             features.append(_Feature(index, {}, None, "has properties that are not an object"))
+            continue
+        unreadable = _unstorable_text(properties)
+        if unreadable:
+            features.append(_Feature(index, {}, None, unreadable))
             continue
         geometry, problem = None, ""
         raw_geometry = item.get("geometry")
@@ -556,6 +562,25 @@ class _Properties:
     def listing(self) -> str:
         real = sorted(set(self.names.values()))
         return ", ".join(real[:30]) + (" …" if len(real) > 30 else "") if real else "none"
+
+
+def _unstorable_text(properties: dict[str, Any]) -> str:
+    """Why a property name or text cannot be stored (a NUL character, a lone UTF-16 surrogate), or ""."""
+    for key, value in properties.items():
+        for what, text in (("name", key), ("value", value)):
+            if not isinstance(text, str):
+                continue
+            if "\x00" in text:
+                return f"has a property {what} with a NUL character ({_short_name(key)})"
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"has a property {what} that is not valid Unicode text ({_short_name(key)})"
+    return ""
+
+
+def _short_name(key: Any) -> str:
+    return repr(str(key).encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:40])
 
 
 def _text(value: Any) -> str:
