@@ -20,3 +20,6 @@ settings.load_profile("safercities-ci")
 @pytest.fixture(autouse=True)
 def _quiet(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+from tests.fuzz.conftest import _vacuum_importer_tables  # noqa: E402, F401  (the same PostgreSQL clean-up)
