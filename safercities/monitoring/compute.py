@@ -14,6 +14,7 @@ indicators import (populations feed rates; an indicator's categories or ``rate_p
 from __future__ import annotations
 
 import gc
+import importlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,17 @@ from typing import Any
 
 from safercities.jobs.models import Job
 from safercities.places.models import City
+
+# What a compute imports: loaded by the job worker when it starts (``preload``), so that a job does not
+# pay ~1.5 s of module loading (scipy.stats, statsmodels' GLM, the analytics) — once per process.
+COMPUTE_MODULES = (
+    "safercities.incidents.aggregation",
+    "safercities.monitoring.index_results",
+    "safercities.monitoring.alert_results",
+    "safercities.monitoring.hotspot_results",
+    "safercities.portal.cache",
+    "statsmodels.genmod.generalized_linear_model",
+)
 
 # Import kinds whose success can change what ``aggregate_incidents`` would write.
 STALE_AFTER = ("areas", "population", "indicators")
@@ -47,6 +59,14 @@ def aggregation_needed(city: City, job: Job) -> bool:
         return True
     skipped = runs.filter(kind="incidents").values_list("options", flat=True)
     return any(str((options or {}).get("aggregate", True)).lower() in {"false", "0"} for options in skipped)
+
+
+def preload() -> float:
+    """Import :data:`COMPUTE_MODULES` now; returns the seconds it took."""
+    started = time.perf_counter()
+    for name in COMPUTE_MODULES:
+        importlib.import_module(name)
+    return time.perf_counter() - started
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Avg, Case, CharField, Count, F, FloatField, Func, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Avg, Case, Count, F, FloatField, Func, IntegerField, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast, ExtractYear, Substr
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from safercities.analytics.composite import IndexDefinition as IndexMethod
 from safercities.indicators.models import Indicator, Observation
 from safercities.monitoring.bulk import analyze, insert_rows
 from safercities.monitoring.models import IndexDefinition, IndexResult
+from safercities.monitoring.sql import DayNumber
 from safercities.places.models import Area, City
 
 DEFAULT_SLUG = "hsi"
@@ -99,8 +100,7 @@ def observation_groups(
     if levels is not None:
         rows = rows.filter(area__level__in=list(levels))
     annual, sub, month = Q(period_type="year"), ~Q(period_type="year"), Q(period_type="month")
-    # SQLite: ISO text, compared as text (no per-row date conversion); PostgreSQL: the date.
-    month_start = Cast("period_start", CharField()) if connection.vendor == "sqlite" else F("period_start")
+    month_start = DayNumber("period_start")  # days since 1970-01-01: numpy reads integers ~40× faster
     grouped = (
         rows.order_by()
         .values("area_id", "indicator_id", "year")
@@ -127,7 +127,7 @@ def observation_groups(
     del fetched
 
     def numbers(name: str, dtype: type = float) -> np.ndarray:
-        return np.array([np.nan if v is None else v for v in columns[name]], dtype=dtype)
+        return np.array(columns[name], dtype=dtype)  # None → NaN (a C loop, not a Python one)
 
     return {
         "area_id": np.array(columns["area_id"], dtype=np.int64),
@@ -139,7 +139,7 @@ def observation_groups(
         "mean": numbers("mean"),
         "annual": numbers("annual"),
         "n_month": numbers("n_month"),
-        "newest_month": np.array(columns["newest_month"], dtype=object),  # date, ISO text (SQLite) or None
+        "newest_month": numbers("newest_month"),  # days since 1970-01-01; NaN: no monthly value
     }
 
 
@@ -152,7 +152,7 @@ def month_series(groups: dict[str, np.ndarray]) -> dict[tuple[int, int], tuple[i
     if not has.any():
         return {}
     indicator, area = groups["indicator_id"][has], groups["area_id"][has]
-    newest = np.array(groups["newest_month"][has].tolist(), dtype="datetime64[D]")  # dates or ISO text
+    newest = groups["newest_month"][has].astype(np.int64).astype("datetime64[D]")  # days since 1970-01-01
     width = int(area.max()) + 1
     keys, series = np.unique(indicator * width + area, return_inverse=True)
     series = series.ravel()

@@ -38,12 +38,12 @@ Plischke, E. (2010). An effective algorithm for computing global sensitivity ind
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
 from safercities.analytics.composite.aggregate import combine, dimension_scores, impute, rank_descending
 from safercities.analytics.composite.index import Prepared, _ranks_series, prepare, result_from
@@ -208,6 +208,17 @@ def _draw_scores(
     return scores
 
 
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rho: Pearson's r of the average ranks (what ``scipy.stats.spearmanr`` computes; tested
+    equal). Written out because scipy.stats costs ~1 s to import and nothing else on the index's path
+    needs it — nor pandas' own Spearman, which imports it. NaN when either input is constant."""
+    rx = pd.Series(x).rank(method="average").to_numpy()
+    ry = pd.Series(y).rank(method="average").to_numpy()
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    denominator = math.sqrt(float(rx @ rx) * float(ry @ ry))
+    return float(rx @ ry) / denominator if denominator > 0 else math.nan
+
+
 def assess_uncertainty(
     data: pd.DataFrame,
     specs: Mapping[str, IndicatorSpec],
@@ -317,7 +328,7 @@ def assess_uncertainty(
         }
     if s > 0 and n > config.bins:
         bins = np.minimum((np.argsort(np.argsort(distance)) * config.bins) // n, config.bins - 1)
-        correlation = float(spearmanr(distance, average_shift).statistic) if np.var(average_shift) > 0 else 0.0
+        correlation = _spearman(distance, average_shift) if np.var(average_shift) > 0 else 0.0
         rows["weights"] = {"first_order": _first_order(average_shift, bins), "correlation": correlation}
     else:
         rows["weights"] = {"first_order": 0.0, "correlation": np.nan}

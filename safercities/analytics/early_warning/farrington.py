@@ -220,12 +220,15 @@ class _GLMFit:
 def _glm(y: np.ndarray, X: np.ndarray, weights: np.ndarray | None, start: np.ndarray | None = None) -> _GLMFit | None:
     """Poisson IRLS fit; the quasi-Poisson dispersion is applied afterwards (as R's ``summary.glm`` does),
     which also copes with a perfect fit (dispersion 0), where statsmodels' ``scale="X2"`` gives up."""
-    import statsmodels.api as sm  # here, not at import: the batched path never fits with it (~1 s to import)
+    # Here, not at import: the batched path never fits with it; and the GLM module alone, not
+    # statsmodels.api (0.1 s against 0.2 s more, with scipy and pandas loaded).
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # perfect-separation / domain warnings: convergence is checked below
         try:
-            model = sm.GLM(y, X, family=sm.families.Poisson(), var_weights=weights)
+            model = GLM(y, X, family=families.Poisson(), var_weights=weights)
             res = model.fit(start_params=start)
             cov = np.asarray(res.cov_params(), dtype=float)
         except (ValueError, np.linalg.LinAlgError, FloatingPointError):

@@ -118,3 +118,18 @@ def test_full_size_run_has_the_expected_shapes():
     u = assess_uncertainty(data, specs, seed=0)
     assert u.rank_draws.shape == (2000, 1000)
     assert u.rank_low.notna().all() and (u.rank_low <= u.rank_high).all()
+
+
+def test_spearman_equals_scipy_spearmanr_with_ties_and_is_nan_for_constant_input():
+    """Source: the definition (Pearson's r of average ranks) as scipy.stats.spearmanr implements it."""
+    from scipy.stats import spearmanr
+
+    from safercities.analytics.composite.uncertainty import _spearman
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        x = rng.integers(0, 15, 200).astype(float)  # many ties
+        y = rng.normal(size=200)
+        y[::5] = y[0]
+        assert _spearman(x, y) == pytest.approx(spearmanr(x, y).statistic, abs=1e-12)
+    assert np.isnan(_spearman(np.ones(10), np.arange(10.0)))

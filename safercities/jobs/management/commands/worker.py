@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The compute's modules once, now, rather than in every job's time (a long-lived worker).
+        __import__("safercities.monitoring.compute", fromlist=["preload"]).preload()
         while True:
             count = run_pending()
             if count:
