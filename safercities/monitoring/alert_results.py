@@ -233,7 +233,8 @@ def complete_series_points(
         months = _month_series(city)
     totals = Observation.objects.filter(city=city, sex="", age_group="", disability="").order_by()
     is_month = table["kind"] == "month"
-    width = 1 + max([int(table["area"].max()) if len(table["area"]) else 0, *(a for _i, a in months)])
+    areas_seen = [int(t["area"].max()) for t in (table, incident) if t is not None and len(t["area"])]
+    width = 1 + max([0, *areas_seen, *(a for _i, a in months)])
     series_key = table["indicator"] * width + table["area"]
     keys, counts = np.unique(series_key[is_month], return_counts=True)
     have = dict(zip(keys.tolist(), counts.tolist(), strict=True))
@@ -250,7 +251,10 @@ def complete_series_points(
             incident_key = incident["indicator"] * width + incident["area"]
             in_gap = np.isin(incident_key, gap_keys)
             keys, counts = np.unique(incident_key[in_gap], return_counts=True)
-            whole = [k for k, c in zip(keys.tolist(), counts.tolist(), strict=True) if c == months[divmod(k, width)][0]]
+            # All of a series' monthly rows are there when their count is the series' count (an import
+            # committed between the reads makes them differ: that series is then read again).
+            n_of = {k: months.get(divmod(k, width), (-1, ""))[0] for k in keys.tolist()}
+            whole = [k for k, c in zip(keys.tolist(), counts.tolist(), strict=True) if c == n_of[k]]
             if whole:
                 take = in_gap & np.isin(incident_key, np.array(whole, dtype=np.int64))
                 parts.append({name: incident[name][take] for name in _NAMES})
@@ -266,12 +270,6 @@ def complete_series_points(
     # Oldest first within each series; stable, so equal dates keep the order in which they were read.
     order = np.lexsort((table["end"], table["start"], table["area"], table["indicator"]))
     return {name: table[name][order] for name in ("indicator", "area", "period", "kind", "value")}
-
-
-def _series_rows(city: City, months: dict[tuple[int, int], tuple[int, str]] | None = None) -> dict[str, np.ndarray]:
-    """Every point the threshold and trend rules look at (totals only), as sorted numpy columns (see
-    :func:`complete_series_points`)."""
-    return complete_series_points(city, read_series_points(city), months)
 
 
 def threshold_and_trend_candidates(

@@ -203,3 +203,66 @@ def test_store_alerts_updates_numbers_and_keeps_the_life_cycle(city, series_city
         20.0,
     )
     assert again.updated_at >= alert.updated_at and again.created_at == alert.created_at
+
+
+def test_sparse_incident_series_come_from_the_incident_read(city, series_city, monkeypatch):
+    """Sparse count series (a month without incidents has no row) are completed from the incident
+    observations already read for the exceedance rule — same candidates as the plain rules — and one
+    series that also has a row from another source is read again (its counts differ)."""
+    rng = random.Random(3)
+    indicator = Indicator.objects.get(city=city, code="violent-crime-rate")
+    Indicator.objects.filter(pk=indicator.pk).update(threshold_amber=8, threshold_red=12)
+    months = [f"{y}-{m:02d}" for y in (2022, 2023, 2024) for m in range(1, 13)]
+    rows = []
+    for a, area in enumerate(series_city):
+        kept = [m for i, m in enumerate(months) if rng.random() < (0.35 if a % 2 else 0.9)]  # sparse and dense
+        for i, m in enumerate(kept):
+            obs = _obs(city, indicator, area, m, float(rng.randint(1, 6) + (i * 0.3 if a % 3 == 0 else 0)))
+            obs.source, obs.numerator = "incidents", obs.value
+            rows.append(obs)
+    Observation.objects.bulk_create(rows)
+    manual = _obs(city, indicator, series_city[1], "2021-06", 4.0)  # another source in one sparse series
+    manual.source = "police yearbook"
+    manual.save()
+
+    want = sorted(map(_key, _reference_candidates(city)))
+    months_summary = alert_results._month_series(city)
+    points = alert_results.read_series_points(city)
+    incident = alert_results.incident_months(city)
+    assert sorted(map(_key, alert_results.threshold_and_trend_candidates(city))) == want
+    reads = []
+    original = alert_results._read_points
+    monkeypatch.setattr(
+        alert_results, "_read_points", lambda q, into, *e: (reads.append(str(q.query)), original(q, into, *e))
+    )
+    got = alert_results.threshold_and_trend_candidates(city, months=months_summary, points=points, incident=incident)
+    assert sorted(map(_key, got)) == want
+    assert any(c.indicator == "violent-crime-rate" and c.kind == "trend" for c in got)
+    # Of the count indicator's series, only the mixed-source one was read again.
+    rereads = [q for q in reads if f'"indicator_id" = {indicator.pk} ' in q]
+    assert len(rereads) == 1, rereads
+    assert f'"area_id" IN ({series_city[1].pk})' in rereads[0], rereads[0]
+
+
+def test_day_number_is_days_since_1970_on_this_database(city, series_city):
+    """``DayNumber`` must equal numpy's ``datetime64[D]`` count on both databases (SQLite's Julian day
+    arithmetic, PostgreSQL's date subtraction), including dates before 1970 and leap days."""
+    import datetime
+
+    import numpy as np
+
+    from safercities.monitoring.sql import DayNumber
+
+    indicator = Indicator.objects.get(city=city, code="food-insecurity")
+    for day in ("1969-12-31", "1970-01-01", "2024-02-29", "2025-01-01"):
+        start = datetime.date.fromisoformat(day)
+        Observation.objects.create(
+            city=city, indicator=indicator, area=series_city[0], period=f"d{day}", period_type="day",
+            period_start=start, period_end=start, value=1.0, sex="male",
+        )  # fmt: skip
+        got = (
+            Observation.objects.filter(period=f"d{day}")
+            .annotate(n=DayNumber("period_start"))
+            .values_list("n", flat=True)
+        )
+        assert list(got) == [int(np.datetime64(day, "D").astype(np.int64))]
