@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from safercities.accounts.models import Role
 from safercities.accounts.permissions import has_role
 from safercities.audit.models import AuditEvent, AuditEventQuerySet
+from safercities.ingest.cells import safe_cell
 from safercities.places.models import City
 
 PAGE_SIZE = 50
@@ -92,7 +93,7 @@ class _Echo:
 def _cell(value: Any) -> str:
     text = "" if value is None else (value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
     # A spreadsheet would run a cell that starts like a formula (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(text)
 
 
 @never_cache

@@ -4,6 +4,8 @@ The sheet has one row per activity, a header row of labels and an HXL hashtag ro
 (docs/crises.md lists the columns). Export → import → export gives the same sheet: every stored field
 has a column, codes and labels are written the way the importer reads them, and the ``#activity+code``
 column keeps each row's identity so a re-import updates (or leaves unchanged) instead of duplicating.
+Text a spreadsheet would run as a formula is written with a leading quote (``ingest.cells``) and the
+importer takes that quote off again.
 
 The importer reads with ``ingest.files`` (encodings, delimiters, the HXL row, XLSX) and answers with
 ``ingest.report.ImportReport`` (row, field, message): it checks every row first and writes nothing
@@ -12,7 +14,6 @@ unless the whole file is valid, in one transaction.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.utils import translation
 
 from safercities.crises.models import REACHED_FIELDS, Activity, Crisis, Organisation, OrgType, Sector
+from safercities.ingest.cells import csv_writer, safe_row, unescape_cell
 from safercities.ingest.files import FileProblem, parse_date, parse_number, read_table
 from safercities.ingest.report import ImportReport
 from safercities.places.models import Area
@@ -190,10 +192,10 @@ def export_rows(crisis: Crisis) -> list[list[Any]]:
 def export_csv(crisis: Crisis) -> str:
     """The sheet as CSV text (UTF-8, comma, LF): labels, hashtags, rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow([c.label for c in COLUMNS])
     writer.writerow([c.tag for c in COLUMNS])
-    writer.writerows(export_rows(crisis))
+    writer.writerows(safe_row(row) for row in export_rows(crisis))
     return buffer.getvalue()
 
 
@@ -206,7 +208,7 @@ def export_xlsx(crisis: Crisis) -> bytes:
     sheet.append([c.label for c in COLUMNS])
     sheet.append([c.tag for c in COLUMNS])
     for row in export_rows(crisis):
-        sheet.append(row)
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -251,7 +253,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # Our own export wrote "'=x" for "=x" (spreadsheet safety): read back what was stored.
+    return unescape_cell(str(value).strip())
 
 
 def _map_columns(columns: list[str], hashtags: dict[str, str], report: ImportReport) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ from safercities.analytics import disclosure
 from safercities.crises import actions, advisor, checklists, fourw, gaps, recovery
 from safercities.crises.forms import ActivityForm, CrisisForm, EndForm, ImportForm, PhaseForm, ScenarioForm, SitrepForm
 from safercities.crises.models import REACHED_FIELDS, Activity, ChecklistStatus, Crisis, Phase, Scenario, Sector
+from safercities.ingest.cells import csv_writer, safe_row
 from safercities.monitoring.models import Alert
 from safercities.places.models import City
 from safercities.portal import queries
@@ -410,17 +410,17 @@ def scenario_export(request: HttpRequest, city: City, pk: int, sid: int, fmt: st
         sheet.append([c for c, _t in SCENARIO_COLUMNS])
         sheet.append([t for _c, t in SCENARIO_COLUMNS])
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
         response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
         return response
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow([c for c, _t in SCENARIO_COLUMNS])
     writer.writerow([t for _c, t in SCENARIO_COLUMNS])
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     response = HttpResponse(buffer.getvalue().encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
     return response

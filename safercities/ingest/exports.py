@@ -7,12 +7,12 @@ city's disclosure rules, like every other public channel.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from safercities.ingest.cells import csv_writer, safe_cell
 from safercities.places.models import City
 
 OBSERVATION_COLUMNS = [
@@ -65,11 +65,17 @@ INCIDENT_COLUMNS = [
 
 
 def _format_value(value: Any) -> Any:
+    """A cell as written to a file (blank for None, 3.0 as 3); text is not escaped here: see ``_data_cell``."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value
+
+
+def _data_cell(value: Any) -> Any:
+    """A data cell of a CSV or XLSX export, safe to open in a spreadsheet (``ingest.cells``)."""
+    return safe_cell(_format_value(value))
 
 
 def observation_rows(city: City, *, indicator: str | None = None, period: str | None = None) -> Iterator[dict]:
@@ -210,13 +216,13 @@ def masked_incident_features(city: City, *, period: str | None = None) -> dict:
 
 def write_table(rows: Iterable[dict], columns: list[tuple[str, str]], fmt: str, out: io.TextIOBase | Any) -> int:
     """Write rows as csv/hxl to a text stream; return the number of rows."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow([name for name, _tag in columns])
     if fmt == "hxl":
         writer.writerow([tag for _name, tag in columns])
     count = 0
     for row in rows:
-        writer.writerow([_format_value(row.get(name)) for name, _tag in columns])
+        writer.writerow([_data_cell(row.get(name)) for name, _tag in columns])
         count += 1
     return count
 
@@ -230,7 +236,7 @@ def write_xlsx(rows: Iterable[dict], columns: list[tuple[str, str]], path: str) 
     sheet.append([tag for _name, tag in columns])
     count = 0
     for row in rows:
-        sheet.append([_format_value(row.get(name)) for name, _tag in columns])
+        sheet.append([_data_cell(row.get(name)) for name, _tag in columns])
         count += 1
     workbook.save(path)
     return count

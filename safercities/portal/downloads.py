@@ -22,7 +22,6 @@ never a second, weaker path:
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import defaultdict
@@ -36,6 +35,7 @@ from django.utils.http import content_disposition_header
 from safercities.analytics.periods import parse_period
 from safercities.indicators.models import DIMENSION_CODES, Observation
 from safercities.ingest import exports
+from safercities.ingest.cells import csv_writer, safe_cell
 from safercities.monitoring.models import Alert
 from safercities.places.models import Area, City
 from safercities.portal import layers, queries
@@ -312,9 +312,10 @@ def incident_rows(collection: dict[str, Any]) -> list[dict]:
 
 
 def _cell(value: Any) -> Any:
+    """One CSV/XLSX cell: booleans as true/false, text a spreadsheet would run as a formula escaped."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return exports._format_value(value)
+    return safe_cell(exports._format_value(value))
 
 
 class _Echo:
@@ -326,7 +327,7 @@ class _Echo:
 
 def csv_lines(rows: Iterable[dict], columns: list[tuple[str, str]]) -> Iterator[str]:
     """The header, the HXL hashtag row, then one line per row — generated, never held in memory."""
-    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer = csv_writer(_Echo())
     yield writer.writerow([name for name, _tag in columns])
     yield writer.writerow([tag for _name, tag in columns])
     for row in rows:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safercities.ingest.cells import csv_writer, safe_row
 from safercities.portal.queries import visible_city
 from safercities.surveys import actions, analysis, throttle
 from safercities.surveys.forms import GROUP_LABELS, PLACE_LABELS, RoundForm, SurveyForm
@@ -156,16 +156,11 @@ CSV_COLUMNS = [
 ]
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formulas in free text (names typed by staff)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @city_role("analyst")
 def results_csv(request: HttpRequest, city, pk: int) -> HttpResponse:
     survey = get_object_or_404(SurveyRound, pk=pk, city=city)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow([name for name, _tag in CSV_COLUMNS])
     writer.writerow([tag for _name, tag in CSV_COLUMNS])
     for cell in analysis.results(survey):
@@ -173,22 +168,25 @@ def results_csv(request: HttpRequest, city, pk: int) -> HttpResponse:
         if cell.dimension:
             groups[cell.dimension] = cell.group
         lo, hi = cell.percent_interval
+        # Every cell through the spreadsheet guard: names and codes are typed by staff.
         writer.writerow(
-            [
-                cell.indicator,
-                _safe(cell.area.code) if cell.area else "",
-                _safe(cell.area.name) if cell.area else _("All areas"),
-                survey.period,
-                groups["sex"],
-                groups["age_group"],
-                groups["disability"],
-                "" if cell.withheld else cell.respondents,
-                "" if cell.withheld else cell.yes,
-                "" if cell.percent is None else cell.percent,
-                "" if lo is None else lo,
-                "" if hi is None else hi,
-                "true" if cell.withheld else "false",
-            ]
+            safe_row(
+                [
+                    cell.indicator,
+                    cell.area.code if cell.area else "",
+                    cell.area.name if cell.area else _("All areas"),
+                    survey.period,
+                    groups["sex"],
+                    groups["age_group"],
+                    groups["disability"],
+                    "" if cell.withheld else cell.respondents,
+                    "" if cell.withheld else cell.yes,
+                    "" if cell.percent is None else cell.percent,
+                    "" if lo is None else lo,
+                    "" if hi is None else hi,
+                    "true" if cell.withheld else "false",
+                ]
+            )
         )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{city.slug}-{survey.period}.csv"'
