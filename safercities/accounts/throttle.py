@@ -20,22 +20,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from safercities.accounts.models import LoginFailure
+from safercities.accounts.ratelimit import client_address, increment, key_for
 
 
 def _digest(kind: str, value: str) -> str:
     message = f"login-throttle:{kind}:{value}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-
-
-def client_address(request: HttpRequest | None) -> str:
-    """The client's address; behind a trusted proxy, the last hop the proxy appended."""
-    if request is None:
-        return "unknown"
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if forwarded and forwarded[-1]:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _keys(username: str, request: HttpRequest | None) -> list[tuple[str, str, int]]:
@@ -79,9 +69,9 @@ def clear(username: str, request: HttpRequest | None) -> None:
 
 
 # --- Password reset ------------------------------------------------------------------------------
-# Reset e-mails are counted in Django's cache, not in a table: the counters are short-lived and
-# written by anonymous callers. The cache must therefore be shared by every process (Redis
-# ``CACHES`` from ``CACHE_URL`` in production; docs/security.md).
+# Reset e-mails are counted in Django's cache (``accounts.ratelimit``), not in a table: the counters
+# are short-lived and written by anonymous callers. The cache must therefore be shared by every
+# process (Redis ``CACHES`` from ``CACHE_URL`` in production; docs/security.md).
 
 
 def _reset_limits() -> list[tuple[str, int]]:
@@ -96,7 +86,7 @@ def reset_window() -> int:
 
 
 def _reset_key(kind: str, value: str) -> str:
-    return "accounts:reset:" + _digest(f"reset-{kind}", value)
+    return key_for(f"accounts:reset-{kind}", value)
 
 
 def password_reset_allowed(email: str, request: HttpRequest | None) -> bool:
@@ -105,18 +95,10 @@ def password_reset_allowed(email: str, request: HttpRequest | None) -> bool:
     Every request counts, whether or not an account has the address, so the answer reveals nothing
     about who has an account. Fixed windows of ``PASSWORD_RESET_WINDOW`` seconds.
     """
-    from django.core.cache import cache
-
     values = {"address": email.strip().casefold(), "client": client_address(request)}
     allowed = True
     for kind, limit in _reset_limits():
-        key = _reset_key(kind, values[kind])
-        cache.add(key, 0, timeout=reset_window())
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=reset_window())
-            count = 1
+        count = increment(_reset_key(kind, values[kind]), reset_window())
         if limit and count > limit:
             allowed = False
     return allowed

@@ -1,14 +1,18 @@
-"""Appraisal photos: decoded and re-encoded by Pillow so that no metadata (EXIF, GPS) survives."""
+"""Appraisal photos: decoded and re-encoded by Pillow so that no metadata (EXIF, GPS) survives.
+
+The cleaning itself is ``ingest.images`` (shared with report photos); the limits and the wording of
+refusals are the community app's.
+"""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
+
+from safercities.ingest import images
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -21,32 +25,19 @@ def reencode(upload: object) -> tuple[bytes, int, int]:
 
     Raises ValidationError for anything that is not a readable picture (hostile or broken files).
     """
-    size = getattr(upload, "size", 0) or 0
-    if size > MAX_BYTES:
-        raise ValidationError(_("The photo is larger than 10 MB."))
     try:
-        upload.seek(0)  # type: ignore[attr-defined]
-        with Image.open(upload) as probe:  # type: ignore[arg-type]
-            if probe.format not in FORMATS:
-                raise ValidationError(_("Upload a JPEG, PNG, WebP or GIF picture."))
-            if probe.width * probe.height > MAX_PIXELS:
-                raise ValidationError(_("The picture has too many pixels."))
-            probe.verify()
-        upload.seek(0)  # type: ignore[attr-defined]
-        with Image.open(upload) as image:  # type: ignore[arg-type]
-            image.load()
-            upright = ImageOps.exif_transpose(image)  # keep the orientation, then drop the EXIF block
-            picture = upright.convert("RGB")
-    except ValidationError:
-        raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, EOFError) as error:
-        raise ValidationError(_("This file is not a picture that can be read.")) from error
-    picture.thumbnail((MAX_SIDE, MAX_SIDE))
-    clean = Image.new("RGB", picture.size)
-    clean.paste(picture)  # a fresh image carries no info dictionary from the original
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=85, optimize=True)
-    return out.getvalue(), clean.width, clean.height
+        picture = images.reencode_jpeg(
+            upload, max_bytes=MAX_BYTES, max_pixels=MAX_PIXELS, longest_side=MAX_SIDE, quality=85, formats=FORMATS
+        )
+    except images.PictureRefused as refused:
+        messages = {
+            images.Reason.TOO_LARGE: _("The photo is larger than 10 MB."),
+            images.Reason.FORMAT: _("Upload a JPEG, PNG, WebP or GIF picture."),
+            images.Reason.TOO_MANY_PIXELS: _("The picture has too many pixels."),
+            images.Reason.UNREADABLE: _("This file is not a picture that can be read."),
+        }
+        raise ValidationError(messages[refused.reason]) from refused
+    return picture.content, picture.width, picture.height
 
 
 def folder(city_slug: str) -> Path:

@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from safercities.accounts.ratelimit import ClientLimit
 from safercities.open311 import queries, serialise
 from safercities.open311.formats import FORMATS, error, respond
 from safercities.reports import actions as report_actions
 from safercities.reports.models import Report
-from safercities.surveys.throttle import allow
 
 REQUEST_ITEM_TAGS = {"attributes": "attribute", "values": "value"}
 
@@ -90,7 +90,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _create(request: HttpRequest, fmt: str, city) -> HttpResponse:
-    if not allow(request, scope="open311", rate=getattr(settings, "OPEN311_RATE", "20/h")):
+    if not ClientLimit.from_rate("open311", getattr(settings, "OPEN311_RATE", "20/h")).allow(request):
         return error(fmt, 429, "too many requests from this client; try again later")
     data = _Clean(request.POST)
     code = data.get("service_code", "")

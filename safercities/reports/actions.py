@@ -7,7 +7,6 @@ Staff verbs record an audit event (``audit.trail.record``) with the fields that 
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import secrets
 from datetime import timedelta
@@ -27,6 +26,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from safercities.audit.trail import diff, record
+from safercities.ingest import images
 from safercities.places.models import Area, City
 from safercities.reports.models import (
     DEFAULT_CONTACT_RETENTION_DAYS,
@@ -118,33 +118,24 @@ def clean_photo(upload: Any) -> ContentFile:
 
     Raises ``ValidationError`` for anything Pillow cannot decode as one of the allowed formats.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo is larger than 5 MB."))
-    data = upload.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo is larger than 5 MB."))
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise ValidationError(_("Send the photo as JPEG, PNG, WebP or GIF."))
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                raise ValidationError(_("The photo has too many pixels."))
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGB")
-            image.thumbnail((PHOTO_LONGEST_SIDE, PHOTO_LONGEST_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=82, optimize=True)  # no exif= argument: metadata dropped
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(_("This file is not an image we can read.")) from None
-    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(12)}.jpg")
+        picture = images.reencode_jpeg(
+            upload,
+            max_bytes=MAX_PHOTO_BYTES,
+            max_pixels=MAX_PHOTO_PIXELS,
+            longest_side=PHOTO_LONGEST_SIDE,
+            quality=82,
+            formats=PHOTO_FORMATS,
+        )
+    except images.PictureRefused as refused:
+        messages = {
+            images.Reason.TOO_LARGE: _("The photo is larger than 5 MB."),
+            images.Reason.FORMAT: _("Send the photo as JPEG, PNG, WebP or GIF."),
+            images.Reason.TOO_MANY_PIXELS: _("The photo has too many pixels."),
+            images.Reason.UNREADABLE: _("This file is not an image we can read."),
+        }
+        raise ValidationError(messages[refused.reason]) from None
+    return ContentFile(picture.content, name=f"{secrets.token_hex(12)}.jpg")
 
 
 def submit_report(
