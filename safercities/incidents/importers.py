@@ -35,6 +35,7 @@ from django.db import connection
 from safercities.incidents.bulk import Stage, binary_copy, merger, pg_timestamps
 from safercities.incidents.models import Incident, IncidentCategory
 from safercities.incidents.spatial import AreaIndex, h3_cells, h3_strings
+from safercities.ingest.cells import unescape_cell
 from safercities.ingest.files import MAX_FIELD_CHARS, FileProblem, Table, _is_hxl_row, check_kind, parse_date, read_csv
 from safercities.ingest.models import MAX_STORED_ERRORS, ImportRun
 from safercities.ingest.report import ImportReport
@@ -613,6 +614,10 @@ def _validate_fast(path: Path, table: Table, columns: _Columns, checker: _Checke
                 hxl = 1
                 take[1 - first] = False
             stripped = {role: np.array(list(map(str.strip, texts[j])), dtype=object) for role, j in position.items()}
+            for values in stripped.values():  # our exports' formula guard, taken off as the csv path does
+                quoted = values.astype("U1") == "'"  # first characters, in C; rarely any
+                if quoted.any():
+                    values[quoted] = [unescape_cell(t) for t in values[quoted]]
             # Blank rows (every cell empty or spaces) are skipped; a non-empty cell we read settles most rows.
             filled = np.zeros(record - first, dtype=bool)
             for values in stripped.values():
@@ -643,7 +648,7 @@ def _validate_slow(table: Table, columns: _Columns, checker: _Checker, chunk_row
                 readable.append((number, row))
         numbers = np.array([number for number, _row in readable], dtype=np.int64)
         cells = {
-            role: pd.Series([str(row.get(name) or "").strip() for _n, row in readable], dtype=object)
+            role: pd.Series([unescape_cell(str(row.get(name) or "").strip()) for _n, row in readable], dtype=object)
             for role, name in roles.items()
         }
         checker.check(numbers, cells)

@@ -29,6 +29,7 @@ from django.db import connection
 
 from safercities.analytics.periods import KINDS, Period, day_period, parse_period, period_containing
 from safercities.indicators.models import Indicator, Observation
+from safercities.ingest.cells import unescape_cell
 from safercities.ingest.files import FileProblem, Table, parse_number, read_table
 from safercities.ingest.report import ImportReport
 from safercities.ingest.runner import ImportContext, run_import
@@ -175,7 +176,7 @@ def _text(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return unescape_cell(str(value).strip())  # our exports' formula guard ('=x), taken off (ingest/cells.py)
 
 
 class _Cell(str):

@@ -345,3 +345,37 @@ def test_scenario_export_csv_and_xlsx_are_escaped(world, ana, city):
     by_code = {row[0][0]: row for row in cells[2:]}
     assert by_code["A1"][1] == ("'=HYPERLINK(1)", "s")
     assert all(by_code["A1"][i][1] == "n" for i in (2, 3, 6))  # need, population, amount
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "csv path"])
+def test_incidents_importer_takes_the_guard_off_on_both_paths(city, fast, tmp_path, monkeypatch):
+    """The incidents importer's fast reader (pandas) and its csv fallback store the same text."""
+    from safercities.incidents import importers
+    from safercities.incidents.models import Incident
+    from safercities.places.models import Area
+
+    Area.objects.create(
+        city=city, code="Q1", name="Q", level="neighbourhood",
+        geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]},
+    )  # fmt: skip
+    used = []
+    fast_reader = importers._validate_fast
+
+    def reader(*args, **kwargs):
+        used.append("fast")
+        if not fast:
+            raise importers._Fallback
+        return fast_reader(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "_validate_fast", reader)
+    path = tmp_path / "incidents.csv"
+    path.write_text(
+        "id,time,category,lat,lon\n'=A1,2024-01-01,fire,0.5,0.5\n'-2,2024-01-01,fire,0.5,0.5\n"
+        "'hello,2024-01-01,fire,0.5,0.5\n",
+        encoding="utf-8",
+    )
+    report = importers.import_incidents(city, path)
+    assert report.ok, report.errors
+    assert used == ["fast"]
+    assert sorted(Incident.objects.values_list("external_id", flat=True)) == ["'hello", "-2", "=A1"]
