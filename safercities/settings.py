@@ -202,6 +202,11 @@ REPORTS_RATE_LIMIT = envint("REPORTS_RATE_LIMIT", "5")
 REPORTS_RATE_WINDOW = envint("REPORTS_RATE_WINDOW", "600")
 SURVEYS_RATE = os.environ.get("SURVEYS_RATE", "10/h")
 OPEN311_RATE = os.environ.get("OPEN311_RATE", "20/h")
+# Days a follow request for a community action waits for its e-mail confirmation; unconfirmed requests
+# (and their addresses) are deleted by the daily purge after that.
+COMMUNITY_UNCONFIRMED_FOLLOWER_DAYS = envint("COMMUNITY_UNCONFIRMED_FOLLOWER_DAYS", "7")
+if COMMUNITY_UNCONFIRMED_FOLLOWER_DAYS < 1:
+    raise ImproperlyConfigured("COMMUNITY_UNCONFIRMED_FOLLOWER_DAYS must be at least 1 (days)")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"

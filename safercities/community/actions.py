@@ -7,13 +7,14 @@ trail; notifications to followers are sent once the transaction has committed.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model
+from django.db.models import Count, Max, Model
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +23,8 @@ from django.utils.translation import gettext as _
 from safercities.accounts.models import Role
 from safercities.accounts.permissions import has_role, role_in
 from safercities.audit.trail import diff, record, snapshot
+from safercities.community import accountability, photos
 from safercities.community import indicators as audit_indicators
-from safercities.community import photos
 from safercities.community.models import (
     Action,
     ActionUpdate,
@@ -91,6 +92,39 @@ def do_save_group(
     return group
 
 
+def member_pseudonym(member: GroupMember) -> str:
+    """How the audit log names a member: a stable id, never the person's name."""
+    return f"member-{member.pk}"
+
+
+def _member_trail(member: GroupMember) -> dict[str, Any]:
+    """What the append-only audit log keeps of a member: no name, sex, age group or disability.
+
+    The log is never pruned, so it must not outlive the member's personal data (docs/privacy.md):
+    the pseudonym, the group, the role and the account link (an account id, already in the log
+    for staff) are enough to say who changed the group's make-up and when.
+    """
+    return {
+        "member": member_pseudonym(member),
+        "group_id": member.group_id,
+        "role": member.role,
+        "user_id": member.user_id,
+        "joined_on": member.joined_on.isoformat() if member.joined_on else None,
+    }
+
+
+def _record_member(action: str, *, member: GroupMember, user: Any, request: HttpRequest | None, **change: Any) -> None:
+    record(
+        action=action,
+        user=user,
+        obj=member,
+        city=member.group.city,
+        object_repr=f"{member_pseudonym(member)} ({member.role})",
+        request=request,
+        **change,
+    )
+
+
 def do_add_member(
     *, group: WorkingGroup, user: Any, data: dict[str, Any], request: HttpRequest | None = None
 ) -> GroupMember:
@@ -104,7 +138,9 @@ def do_add_member(
     try:
         with transaction.atomic():
             member = GroupMember.objects.create(group=group, **data)
-            _audit("community.member.add", user=user, obj=member, request=request)
+            _record_member(
+                "community.member.add", member=member, user=user, request=request, after=_member_trail(member)
+            )
     except IntegrityError as error:
         raise ValidationError({"user": _("This user is already a member of the group.")}) from error
     return member
@@ -112,7 +148,9 @@ def do_add_member(
 
 def do_remove_member(*, member: GroupMember, user: Any, request: HttpRequest | None = None) -> None:
     with transaction.atomic():
-        record(action="community.member.remove", user=user, obj=member, before=snapshot(member), request=request)
+        _record_member(
+            "community.member.remove", member=member, user=user, request=request, before=_member_trail(member)
+        )
         member.delete()
 
 
@@ -232,7 +270,12 @@ def do_finalise(
 
 
 def do_create_recommendation(
-    *, city: City, user: Any, data: dict[str, Any], request: HttpRequest | None = None
+    *,
+    city: City,
+    user: Any,
+    data: dict[str, Any],
+    request: HttpRequest | None = None,
+    queue_compute: bool = True,
 ) -> Recommendation:
     appraisal, meeting = data.get("appraisal"), data.get("meeting")
     if appraisal is not None and appraisal.city_id != city.pk:
@@ -242,12 +285,26 @@ def do_create_recommendation(
     with transaction.atomic():
         recommendation = Recommendation.objects.create(city=city, **data)
         _audit("community.recommendation.create", user=user, obj=recommendation, request=request)
+        _recompute_answered(city, queue_compute=queue_compute)
     return recommendation
 
 
+def _recompute_answered(city: City, *, queue_compute: bool) -> None:
+    """Keep ``recommendations-answered`` in step with the chain (an explicit call, as walks do)."""
+    if accountability.recompute(city).changed and queue_compute:
+        enqueue_on_commit("compute", city=city)
+
+
 def do_save_action(
-    *, city: City, user: Any, data: dict[str, Any], action: Action | None = None, request: HttpRequest | None = None
+    *,
+    city: City,
+    user: Any,
+    data: dict[str, Any],
+    action: Action | None = None,
+    request: HttpRequest | None = None,
+    queue_compute: bool = True,
 ) -> Action:
+    """Create or change an action; linking it to a recommendation recomputes ``recommendations-answered``."""
     chosen = data.pop("indicators", None)
     if chosen is not None and any(indicator.city_id != city.pk for indicator in chosen):
         raise ValidationError({"indicators": _("Choose indicators of this city.")})
@@ -256,6 +313,7 @@ def do_save_action(
         raise ValidationError({"area": _("Choose an area of this city.")})
     with transaction.atomic():
         before = snapshot(action) if action is not None else None
+        linked_before = action.recommendation_id if action is not None else None
         action = action or Action(city=city)
         for name, value in data.items():
             setattr(action, name, value)
@@ -267,6 +325,8 @@ def do_save_action(
         if chosen is not None:
             action.indicators.set(chosen)
         _audit("community.action.save", user=user, obj=action, request=request, before=before)
+        if action.recommendation_id != linked_before:  # a response recorded, moved or withdrawn
+            _recompute_answered(city, queue_compute=queue_compute)
     return action
 
 
@@ -328,25 +388,68 @@ def do_follow(*, action: Action, user: Any = None, email: str = "", base: str = 
     follower, created = Follower.objects.get_or_create(action=action, email=email)
     if follower.confirmed:
         return follower
+    if not created:  # a new link: the confirmation period starts again
+        follower.created_at = timezone.now()
+        follower.save(update_fields=["created_at"])
     link = base + reverse("community:follow_confirm", args=[action.city.slug, follower.token])
     _send(
         _("Confirm that you want to follow: %(title)s") % {"title": action.title},
         _(
             "Someone (we hope you) asked to be told of progress on the action “%(title)s”.\n\n"
-            "To confirm, open this link: %(link)s\n\nIf it was not you, ignore this message."
+            "To confirm, open this link within %(days)s days: %(link)s\n\n"
+            "If it was not you, ignore this message: the request and your address are deleted after "
+            "%(days)s days."
         )
-        % {"title": action.title, "link": link},
+        % {"title": action.title, "link": link, "days": confirm_days()},
         email,
     )
     return follower
 
 
-def do_confirm(*, token: str) -> Follower | None:
+def confirm_days() -> int:
+    """Days a follow request waits for its confirmation before it (and its address) is deleted."""
+    return int(settings.COMMUNITY_UNCONFIRMED_FOLLOWER_DAYS)
+
+
+def do_confirm(*, token: str, now: Any = None) -> Follower | None:
+    """Confirm a follow request; one older than :func:`confirm_days` has expired and is deleted."""
     follower = Follower.objects.filter(token=token).select_related("action").first()
-    if follower is not None and not follower.confirmed:
-        follower.confirmed = True
-        follower.save(update_fields=["confirmed"])
+    if follower is None or follower.confirmed:
+        return follower
+    if follower.created_at < (now or timezone.now()) - timedelta(days=confirm_days()):
+        follower.delete()  # the daily purge would delete it anyway; its address is not kept a day longer
+        return None
+    follower.confirmed = True
+    follower.save(update_fields=["confirmed"])
     return follower
+
+
+def purge_unconfirmed_followers(*, city: City | None = None, now: Any = None) -> int:
+    """Delete follow requests never confirmed within :func:`confirm_days`, with their e-mail addresses.
+
+    Run by the daily purge (the ``reports_purge`` job and ``safercities purge_contacts``); the count per
+    city goes to the audit log, never an address. Returns how many were deleted; re-running deletes
+    nothing more.
+    """
+    days = confirm_days()
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    stale = Follower.objects.filter(confirmed=False, created_at__lt=cutoff)
+    if city is not None:
+        stale = stale.filter(action__city=city)
+    purged = 0
+    per_city = stale.values("action__city").annotate(n=Count("pk")).order_by("action__city")
+    for place in City.objects.filter(pk__in=[row["action__city"] for row in per_city]):
+        with transaction.atomic():
+            count, _by_model = stale.filter(action__city=place).delete()
+            if count:
+                record(
+                    action="community.followers_purged",
+                    city=place,
+                    model_label="community.follower",
+                    after={"followers": count, "unconfirmed_after_days": days},
+                )
+        purged += count
+    return purged
 
 
 def do_unfollow(*, token: str) -> Follower | None:

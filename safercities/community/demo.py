@@ -268,6 +268,7 @@ def build(city: City, *, say: Callable[[str], None]) -> None:
             action = actions.do_save_action(
                 city=city,
                 user=None,
+                queue_compute=False,
                 data={
                     "title": title,
                     "recommendation": recommendation,

@@ -218,8 +218,10 @@ def _token_page(request: HttpRequest, city: str, token: str, *, confirm: bool) -
     item = follower.action
     if request.method == "POST":
         if confirm:
-            actions.do_confirm(token=token)
-            messages.success(request, _("Confirmed: you will get an e-mail for each update."))
+            if actions.do_confirm(token=token) is None:
+                messages.error(request, _("This link has expired. Ask again to follow the action."))
+            else:
+                messages.success(request, _("Confirmed: you will get an e-mail for each update."))
         else:
             actions.do_unfollow(token=token)
             messages.success(request, _("You no longer follow this action."))

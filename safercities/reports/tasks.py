@@ -15,7 +15,13 @@ def sync(job: Job) -> dict[str, Any]:
 
 
 def purge(job: Job) -> dict[str, Any]:
-    """Blank reporters' contact details past the retention period (every city, or the job's city)."""
+    """The daily purge (every city, or the job's city): reporters' contact details past retention, and
+    community follow requests never confirmed (``followers_purged``, present when any was deleted)."""
+    from safercities.community.actions import purge_unconfirmed_followers
     from safercities.reports.actions import purge_contacts
 
-    return {"purged": purge_contacts(city=job.city)}
+    result: dict[str, Any] = {"purged": purge_contacts(city=job.city)}
+    followers = purge_unconfirmed_followers(city=job.city)
+    if followers:
+        result["followers_purged"] = followers
+    return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safercities.community import demo
+from safercities.community import accountability, demo
 from safercities.community.models import Action, Appraisal, WorkingGroup
 from safercities.indicators.models import Observation
 from safercities.places.models import Area
@@ -30,6 +30,13 @@ def test_demo_builds_once_and_feeds_the_lighting_indicator(city):
     assert lighting.value == 50.0 and lighting.quality == Observation.COMMUNITY
     assert set(Action.objects.values_list("status", flat=True)) == {"planned", "in_progress", "done", "dropped"}
     assert Action.objects.filter(indicators__code="audit-poor-lighting").count() == 2
+    # All three recommendations have actions; the walk's (N061) and the focus group's (N010) have an area,
+    # the meeting's has none, and this test city has no city-level area: two rows, each 1 of 1 answered.
+    answered = Observation.objects.filter(indicator__code=accountability.CODE)
+    assert sorted(answered.values_list("area__code", "value", "numerator", "denominator")) == [
+        ("N010", 100.0, 1.0, 1.0),
+        ("N061", 100.0, 1.0, 1.0),
+    ]
     demo.build(city, say=said.append)
     again = (
         WorkingGroup.objects.count(),

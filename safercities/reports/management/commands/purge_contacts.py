@@ -1,4 +1,7 @@
-"""``safercities purge_contacts [--city SLUG]``: blank reporters' contact details past retention."""
+"""``safercities purge_contacts [--city SLUG]``: the daily purge of residents' contact data.
+
+Blanks reporters' contact details past retention and deletes community follow requests never confirmed.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from safercities.community.actions import purge_unconfirmed_followers
 from safercities.places.models import City
 from safercities.reports.actions import purge_contacts
 
 
 class Command(BaseCommand):
-    help = "Blank the contact details of reports closed longer ago than the city's retention period."
+    help = (
+        "Blank the contact details of reports closed longer ago than the city's retention period, and "
+        "delete community follow requests never confirmed."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--city", help="only this city (slug)")
@@ -24,3 +31,5 @@ class Command(BaseCommand):
                 raise CommandError(f"no city {options['city']!r}")
         count = purge_contacts(city=city)
         self.stdout.write(f"purged contact details of {count} report(s)")
+        followers = purge_unconfirmed_followers(city=city)
+        self.stdout.write(f"deleted {followers} unconfirmed follow request(s)")
