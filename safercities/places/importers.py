@@ -3,7 +3,9 @@
 Boundaries arrive as GeoJSON, zipped or bare shapefiles and GeoPackages, in whatever projection the
 mapping office uses, with the odd self-intersecting ring. We reproject everything to WGS 84, repair
 what ``shapely.make_valid`` can repair (and say so), and reject the rest with the feature's position,
-so that every later spatial step (point-in-polygon, weights, maps) can trust the stored geometry.
+so that every later spatial step (point-in-polygon, weights, maps) can trust the stored geometry. Rings
+that cross themselves more than ``MAX_SELF_INTERSECTIONS`` times are refused unrepaired: repairing
+them could hold a worker for minutes.
 
 Population tables arrive long or wide by year and often at a finer level than the areas (CONAPO's
 municipalities for our states); ``--area-code-prefix`` sums them up to the areas they belong to.
@@ -77,6 +79,11 @@ MAX_LISTED = 10  # positions listed in one note
 DEFAULT_PARENT_LEVEL = "root"
 PLAINLY_NOT_DEGREES = 1000.0
 BATCH = 500
+# Repairing a self-intersecting ring costs time that grows with its crossings, not its vertices: a
+# random 2,000-vertex ring (~500,000 crossings) holds a worker for 15 s even with the fast method.
+# Real digitising faults have a handful; above this many the feature is refused (docs/data-formats.md).
+MAX_SELF_INTERSECTIONS = 1000
+PAIR_BUDGET = 1_000_000  # segment pairs one tree query may return while counting crossings (memory bound)
 
 SEXES = {
     **dict.fromkeys(["", "all", "total", "both", "ambos", "todos", "t"], ""),
@@ -503,7 +510,17 @@ def _prepare_geometry(
     repaired = ""
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
-        fixed = _polygonal(shapely.make_valid(geometry))
+        if _self_intersections(geometry, MAX_SELF_INTERSECTIONS) > MAX_SELF_INTERSECTIONS:
+            return (
+                None,
+                f"has an invalid polygon whose boundary crosses itself more than {MAX_SELF_INTERSECTIONS:,} times "
+                f"({reason}); it is too tangled to repair here: fix it in a GIS first "
+                "(e.g. QGIS “Fix geometries”)",
+                "",
+            )
+        # "structure" (GEOS 3.10+) unions the shells and subtracts the holes, as a boundary means them;
+        # it is also 10–1000× faster than "linework" on tangled rings (measured in docs/data-formats.md).
+        fixed = _polygonal(shapely.make_valid(geometry, method="structure", keep_collapsed=False))
         if fixed is None:
             return None, f"has an invalid polygon that cannot be repaired ({reason})", ""
         geometry, repaired = fixed, reason
@@ -511,7 +528,72 @@ def _prepare_geometry(
     if snapped is None or not snapped.is_valid:
         return None, "collapses to nothing at 7-decimal precision (it is smaller than about 1 cm)", ""
     snapped = shapely.transform(snapped, lambda xy: np.round(xy, DECIMALS))
-    return shapely.orient_polygons(snapped, exterior_cw=False), "", repaired
+    return _canonical(snapped), "", repaired
+
+
+def _canonical(geometry: shapely.Geometry) -> shapely.Geometry:
+    """One stored form per shape: rings start at their lowest-left vertex, parts in a fixed order.
+
+    ``set_precision`` rotates rings, so without this each export → import round trip would store a
+    different ring start and call an unchanged area "updated". ``normalize`` orders rings clockwise;
+    re-orienting afterwards keeps RFC 7946's right-hand rule (exterior counter-clockwise, holes
+    clockwise), which the GeoJSON export writes verbatim.
+    """
+    return shapely.orient_polygons(shapely.normalize(geometry), exterior_cw=False)
+
+
+def _same_shape(stored: Any, geojson: dict[str, Any]) -> bool:
+    """Whether a stored GeoJSON geometry has exactly the vertices of a new one, whatever ring start,
+    orientation or part order (rows stored before geometries were canonical count as unchanged)."""
+    if stored == geojson:
+        return True
+    if not isinstance(stored, dict):
+        return False
+    try:
+        old = shapely.geometry.shape(stored)
+    except Exception:  # a hand-edited or corrupt stored value: rewrite it
+        return False
+    return bool(shapely.equals_identical(shapely.normalize(old), shapely.normalize(shapely.geometry.shape(geojson))))
+
+
+def _self_intersections(geometry: shapely.Geometry, limit: int) -> int:
+    """Pairs of non-adjacent ring segments that touch or cross, counted until more than ``limit``.
+
+    Counting stops early, so a ring with millions of crossings costs about as much as one with
+    ``limit``; the chunks keep each tree query to at most ``PAIR_BUDGET`` pairs.
+    """
+    rings = shapely.get_rings(shapely.get_parts(geometry))
+    starts, ends, ring_of, ring_size = [], [], [], []
+    for number, ring in enumerate(rings):
+        coords = shapely.get_coordinates(ring)
+        keep = np.ones(len(coords), dtype=bool)
+        keep[1:] = (np.diff(coords, axis=0) != 0).any(axis=1)  # repeated vertices are not crossings
+        coords = coords[keep]
+        count = len(coords) - 1
+        if count < 1:
+            continue
+        starts.append(coords[:-1])
+        ends.append(coords[1:])
+        ring_of.append(np.full(count, number))
+        ring_size.append(np.full(count, count))
+    if not starts:
+        return 0
+    segments = shapely.linestrings(np.stack([np.concatenate(starts), np.concatenate(ends)], axis=1))
+    ring_id, size = np.concatenate(ring_of), np.concatenate(ring_size)
+    tree = shapely.STRtree(segments)
+    chunk = max(1, PAIR_BUDGET // len(segments))
+    found = 0
+    for first in range(0, len(segments), chunk):
+        mine, other = tree.query(segments[first : first + chunk], predicate="intersects")
+        mine = mine + first
+        later = other > mine  # each pair once, and not a segment with itself
+        mine, other = mine[later], other[later]
+        gap = other - mine
+        neighbours = (ring_id[mine] == ring_id[other]) & ((gap == 1) | (gap == size[mine] - 1))
+        found += int((~neighbours).sum())
+        if found > limit:
+            break
+    return found
 
 
 def _polygonal(geometry: shapely.Geometry) -> shapely.Geometry | None:
@@ -873,7 +955,8 @@ def _write_areas(ctx: ImportContext, records: list[_AreaRecord], existing: dict[
             new.append(Area(city=city, code=record.code, **values))
             status[record.code] = "created"
             continue
-        differs = any(getattr(area, name) != value for name, value in values.items())
+        differs = not _same_shape(area.geometry, record.geometry)
+        differs |= any(getattr(area, name) != value for name, value in values.items() if name != "geometry")
         differs |= code_of.get(area.parent_id) != record.parent_code
         if differs:
             for name, value in values.items():

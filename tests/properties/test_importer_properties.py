@@ -15,7 +15,6 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import shapely.geometry
 from django.core.management import call_command
 from django.db import transaction
@@ -251,27 +250,53 @@ def test_areas_all_or_nothing_reimport_and_round_trip(city, tmp_path, features):
         exported.write_text(out.getvalue(), encoding="utf-8")
         stored = {a.code: shapely.geometry.shape(a.geometry) for a in Area.objects.filter(city=city)}
         back = import_areas(city, exported, level="neighbourhood")
-        assert back.ok and back.created == 0, back.as_dict()
-        # The same shapes come back (the exact ring order does not: see the xfail test below).
+        assert back.ok and back.created == back.updated == 0, back.as_dict()
+        # The same shapes come back, vertex for vertex.
         for area in Area.objects.filter(city=city):
-            assert shapely.geometry.shape(area.geometry).equals(stored[area.code])
+            assert shapely.equals_identical(shapely.geometry.shape(area.geometry), stored[area.code])
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: each export→import rotates polygon rings, so it reports 'updated'")
 def test_area_export_then_import_is_unchanged(city, tmp_path):
-    collection = {
-        "type": "FeatureCollection",
-        "features": [{"type": "Feature", "properties": {"code": "Z0", "name": "Norte"}, "geometry": square(0, 0)}],
-    }
+    """Export → import → export, three times over: every area stays "unchanged" (set_precision used to
+    rotate the rings on each pass, so each re-import reported "updated"), the exports are identical
+    byte for byte, and the stored rings keep RFC 7946's right-hand rule (exterior counter-clockwise,
+    holes clockwise) whatever orientation the input had."""
+    x, y = -99.0, 18.0
+    outer = [[x, y], [x, y + 0.02], [x + 0.02, y + 0.02], [x + 0.02, y], [x, y]]  # clockwise on purpose
+    hole = [[x + 0.005, y + 0.005], [x + 0.01, y + 0.005], [x + 0.01, y + 0.01], [x + 0.005, y + 0.005]]  # ccw
+    features = [
+        {"type": "Feature", "properties": {"code": "Z0", "name": "Norte"}, "geometry": square(0, 0)},
+        {
+            "type": "Feature",
+            "properties": {"code": "Z1", "name": "Sur"},
+            "geometry": {"type": "Polygon", "coordinates": [outer, hole]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"code": "Z2", "name": "Islas"},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [square(5, 5)["coordinates"], square(3, 3)["coordinates"]],
+            },
+        },
+    ]
     path = tmp_path / "areas.geojson"
-    path.write_text(json.dumps(collection), encoding="utf-8")
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     assert import_areas(city, path, level="neighbourhood").ok
-    out = io.StringIO()
-    call_command("export", "areas", "--city", city.slug, "--format", "geojson", stdout=out)
-    exported = tmp_path / "export.geojson"
-    exported.write_text(out.getvalue(), encoding="utf-8")
-    back = import_areas(city, exported, level="neighbourhood")
-    assert back.updated == 0, back.as_dict()
+    exports = []
+    for turn in range(3):
+        out = io.StringIO()
+        call_command("export", "areas", "--city", city.slug, "--format", "geojson", stdout=out)
+        exports.append(out.getvalue())
+        exported = tmp_path / f"export-{turn}.geojson"
+        exported.write_text(exports[-1], encoding="utf-8")
+        back = import_areas(city, exported, level="neighbourhood")
+        assert back.ok and (back.created, back.updated, back.unchanged) == (0, 0, 3), back.as_dict()
+    assert exports[0] == exports[1] == exports[2]
+    for area in Area.objects.filter(city=city):
+        for polygon in shapely.get_parts(shapely.geometry.shape(area.geometry)):
+            assert polygon.exterior.is_ccw, area.code
+            assert not any(ring.is_ccw for ring in polygon.interiors), area.code
 
 
 def build_city(city) -> None:

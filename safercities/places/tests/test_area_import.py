@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db.models.query import QuerySet
 
 from safercities.ingest.models import ImportRun
+from safercities.places import importers
 from safercities.places.importers import import_areas
 from safercities.places.models import Area, AreaPopulation
 
@@ -242,6 +243,62 @@ def test_bowtie_is_repaired_and_reported(city, tmp_path):
     geometry = shapely.geometry.shape(area.geometry)
     assert geometry.is_valid and geometry.geom_type == "MultiPolygon" and len(geometry.geoms) == 2
     assert shapely.area(geometry) == pytest.approx(0.5)
+
+
+def star(n: int, k: int, x: float = -98.2, y: float = 19.0, radius: float = 0.01) -> dict:
+    """The star polygon {n/k}: a ring through n points of a circle, k steps at a time, crossing itself
+    n·(k − 1) times (a pentagram {5/2} five times); n and k share no divisor, so it is one ring."""
+    assert math.gcd(n, k) == 1
+    ring = [
+        [x + radius * math.cos(2 * math.pi * (i * k % n) / n), y + radius * math.sin(2 * math.pi * (i * k % n) / n)]
+        for i in range(n)
+    ]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+@pytest.mark.parametrize(("n", "k"), [(5, 2), (31, 10), (41, 20)])
+def test_tangled_star_is_repaired_into_a_valid_area_that_keeps_its_centre(city, tmp_path, n, k):
+    """Up to the documented crossing limit a tangle is repaired (279 and 779 crossings here), and the
+    repair keeps the area the ring encloses: the star's centre, which an even-odd repair would cut out."""
+    path = write_geojson(tmp_path, [feature("ST", "Star", star(n, k))])
+    report = import_areas(city, path)
+    assert report.ok, messages(report)
+    assert any("repaired 1 invalid geometry: feature 1 (ST: Self-intersection" in note for note in report.notes)
+    geometry = shapely.geometry.shape(Area.objects.get(city=city, code="ST").geometry)
+    assert geometry.is_valid and geometry.geom_type in {"Polygon", "MultiPolygon"} and geometry.area > 0
+    assert geometry.contains(shapely.Point(-98.2, 19.0))
+    assert shapely.get_coordinates(geometry)[:, 0].max() <= -98.19  # nothing added outside the ring
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_star_with_too_many_crossings_is_refused_naming_row_and_reason(city, tmp_path, dry_run):
+    """A {101/50} star crosses itself 4,949 times: over the limit, so the feature is refused (its row,
+    the field and why) and the file's good feature is not written either."""
+    assert importers.MAX_SELF_INTERSECTIONS < 101 * 49
+    path = write_geojson(tmp_path, [feature("OK", "Fine", square(-98.3, 19.0)), feature("ST", "Star", star(101, 50))])
+    report = import_areas(city, path, dry_run=dry_run)
+    assert not report.ok
+    assert [(e.row, e.field) for e in report.errors] == [(2, "geometry")]
+    message = report.errors[0].message
+    assert message.startswith("feature 2 ") and "crosses itself more than 1,000 times" in message
+    assert "Self-intersection" in message and "GIS" in message
+    assert report.created == report.updated == report.unchanged == 0
+    assert not Area.objects.filter(city=city).exists()
+
+
+def test_crossing_count_is_exact_below_the_limit_and_stops_above_it(monkeypatch):
+    """The count is exact below the limit (a pentagram crosses itself 5 times, a bow-tie once, a square
+    never; shared vertices and repeated points are not crossings); above it, counting stops after the
+    chunk of segments that passed the limit instead of counting all 79,799 crossings of a {401/200}."""
+    shape = shapely.geometry.shape
+    assert importers._self_intersections(shape(star(5, 2)), 10) == 5
+    assert importers._self_intersections(shape({"type": "Polygon", "coordinates": BOWTIE}), 10) == 1
+    repeated = [[0, 0], [1, 0], [1, 0], [1, 1], [0, 1], [0, 1], [0, 0]]
+    assert importers._self_intersections(shape({"type": "Polygon", "coordinates": [repeated]}), 10) == 0
+    assert importers._self_intersections(shape(star(31, 10)), 10**6) == 31 * 9
+    assert importers._self_intersections(shape(star(401, 200)), 10**6) == 401 * 199
+    monkeypatch.setattr(importers, "PAIR_BUDGET", 401 * 10)  # chunks of 10 segments
+    assert 50 < importers._self_intersections(shape(star(401, 200)), 50) <= 10 * 2 * 199
 
 
 def test_geometry_rejections_name_feature_and_reason(city, tmp_path):
@@ -485,6 +542,28 @@ def test_reimport_is_idempotent_and_updates_are_counted(city, tmp_path):
     third = import_areas(city, write_geojson(tmp_path, features))
     assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
     assert Area.objects.get(city=city, code="A").name == "Alpha"
+
+
+def test_same_shape_with_other_ring_start_or_orientation_is_unchanged(city, tmp_path):
+    """A stored ring that starts elsewhere or runs the other way (rows written before geometries were
+    stored in one canonical form, or edited by hand) is the same area: "unchanged", not rewritten. A
+    vertex moved by 1e-7° (the stored precision) is a change and is counted and written."""
+    path = write_geojson(tmp_path, [feature("A", "Alfa", square(0, 0))])
+    assert import_areas(city, path).created == 1
+    area = Area.objects.get(city=city, code="A")
+    ring = area.geometry["coordinates"][0][:-1]
+    rotated = [*ring[2:], *ring[:2]]
+    area.geometry = {"type": "Polygon", "coordinates": [[*rotated, rotated[0]][::-1]]}
+    area.save(update_fields=["geometry"])
+    before = snapshot(city)
+    again = import_areas(city, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert snapshot(city) == before
+    moved = square(0, 0)
+    moved["coordinates"][0][2][0] += 1e-7
+    changed = import_areas(city, write_geojson(tmp_path, [feature("A", "Alfa", moved)]))
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
+    assert Area.objects.get(city=city, code="A").max_lon == pytest.approx(0.01 + 1e-7, abs=1e-12)
 
 
 def test_other_city_is_untouched(city, other_city, tmp_path):
