@@ -32,6 +32,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
+from safercities.ingest.cells import unescape_cell
 from safercities.ingest.files import FileProblem, parse_number, read_table, sniff_kind
 from safercities.ingest.report import ImportReport
 from safercities.ingest.runner import ImportContext, run_import
@@ -673,7 +674,7 @@ def _text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, dict | list):
         return json.dumps(value)
-    return str(value).strip()
+    return unescape_cell(str(value).strip())  # our exports' formula guard ('=x), taken off (ingest/cells.py)
 
 
 def _too_long(value: str, limit: int) -> str:

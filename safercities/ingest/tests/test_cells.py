@@ -379,3 +379,19 @@ def test_incidents_importer_takes_the_guard_off_on_both_paths(city, fast, tmp_pa
     assert report.ok, report.errors
     assert used == ["fast"]
     assert sorted(Incident.objects.values_list("external_id", flat=True)) == ["'hello", "-2", "=A1"]
+
+
+@pytest.mark.django_db
+def test_area_names_exported_escaped_come_back_as_stored(city, tmp_path):
+    """An area named ``=HYPERLINK(…)`` is exported escaped and the area importer reads the name back."""
+    import json
+
+    from safercities.places.importers import import_areas
+    from safercities.places.models import Area
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    features = [{"type": "Feature", "properties": {"code": "Z1", "name": '\'=HYPERLINK("x")'}, "geometry": square}]
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    assert import_areas(city, path, level="neighbourhood").ok
+    assert Area.objects.get(city=city, code="Z1").name == '=HYPERLINK("x")'
