@@ -237,6 +237,28 @@ def test_allocation_page_saves_scenarios_and_shows_equity(world, ana):
     assert round(sum(float(line.split(",")[6]) for line in export[2:]), 2) == 100000.0
 
 
+def test_an_impossible_scenario_is_explained_on_the_page_not_a_server_error(world, ana):
+    # The form takes such scenarios (whether they fit depends on how many areas have data when shown);
+    # the page then says what is wrong in the user's terms instead of failing: caps of 20,000 for the
+    # three affected areas cannot absorb 100,000, floors of 50 for three areas exceed 100.
+    client = client_for(ana)
+    url = f"/en/crises/testville/{world['crisis'].pk}/allocation/"
+    saved = client.post(
+        url, {"name": "Capped", "need": "index", "scope": "affected", "budget": "100000", "floor": "0", "cap": "20000"}
+    )
+    assert saved.status_code == 302
+    saved = client.post(url, {"name": "Floors", "need": "index", "scope": "affected", "budget": "100", "floor": "50"})
+    assert saved.status_code == 302
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "the caps add up to 60,000.00 (3 areas × 20,000.00), less than the budget of 100,000.00" in html
+    assert "the floors add up to 150.00 (3 areas × 50.00), more than the budget of 100.00" in html
+    scenario = Scenario.objects.get(name="Capped")
+    export = client.get(f"{url}{scenario.pk}/export.csv")
+    assert export.status_code == 200 and len(export.content.decode().splitlines()) == 2  # headers, no rows
+
+
 def test_recovery_page(world, ana):
     html = client_for(ana).get(f"/en/crises/testville/{world['crisis'].pk}/recovery/").content.decode()
     assert "recovered since 2024" in html and "not yet" in html

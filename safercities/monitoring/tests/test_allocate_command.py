@@ -77,3 +77,28 @@ def test_allocate_errors_are_clear(city, areas):
         allocate("--city", "testville", "--budget", "100", "--need", "unknown-thing")
     with pytest.raises(CommandError, match="not a recognised code"):
         allocate("--city", "testville", "--budget", "100", "--period", "someday")
+
+
+def test_an_impossible_allocation_is_a_command_error_in_the_users_terms(city, areas):
+    definition = IndexDefinition.objects.create(city=city, slug="hsi", name="HSI", is_default=True)
+    for rank, (area, score) in enumerate(reversed(areas), start=1):
+        IndexResult.objects.create(
+            city=city, definition=definition, area=area, period="2024", level="neighbourhood", score=score, rank=rank
+        )
+    with pytest.raises(
+        CommandError, match=r"the caps add up to 300\.00 \(3 areas × 100\.00\), less than the budget of 1,000\.00"
+    ):
+        allocate("--city", "testville", "--budget", "1000", "--cap", "100")
+    with pytest.raises(CommandError, match=r"the floors add up to 1,500\.00 \(3 areas × 500\.00\), more than"):
+        allocate("--city", "testville", "--budget", "1000", "--floor", "500")
+    with pytest.raises(CommandError, match="not a whole number of units of 0.01"):
+        allocate("--city", "testville", "--budget", "1000.005")
+    with pytest.raises(CommandError, match="too large to split exactly into units of 0.01"):
+        allocate("--city", "testville", "--budget", "1e15")
+    with pytest.raises(CommandError, match="the budget must be a finite number ≥ 0, not nan"):
+        allocate("--city", "testville", "--budget", "nan")
+    with pytest.raises(CommandError, match="the rounding unit must be a finite number > 0, not 0"):
+        allocate("--city", "testville", "--budget", "1000", "--unit", "0")
+    # The same budget in whole units is allocated exactly.
+    data = allocate("--city", "testville", "--budget", "1e15", "--unit", "1")
+    assert sum(a["amount"] for a in data["areas"]) == 1e15
