@@ -13,6 +13,9 @@ os.environ.setdefault("TESTING", "true")
 
 import pytest  # noqa: E402
 
+# The browser tests' Chromium, sign-in, screenshots and axe-core, shared by every app's test_browser.py.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def city(db):

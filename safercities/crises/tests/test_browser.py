@@ -8,40 +8,17 @@ Debian's chromium is driven by Playwright (never ``playwright install``). Screen
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from safercities.crises.models import Crisis
 from safercities.crises.tests.factories import POPULATIONS, SHEET
 from safercities.places.models import AreaPopulation
 from safercities.portal.tests.factories import build_small_city
+from tests.browser import MARKS, Axe, open_page, shot, sign_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-PASSWORD = "correct horse battery staple"  # the personas' password (conftest.py)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(autouse=True)
@@ -51,75 +28,26 @@ def _settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def page(live_server, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    profile = tempfile.mkdtemp(prefix="sc-chromium-")
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=ARGS,
-            headless=True,
-            bypass_csp=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        connections.close_all()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def axe(page) -> list[dict]:
-    import axe_playwright_python
-
-    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"crises-{name}.png"), full_page=True)
-
-
-def test_official_declares_imports_allocates_and_reports(page, live_server, city, alice, tmp_path):
+def test_official_declares_imports_allocates_and_reports(browser, live_server, city, alice, tmp_path):
+    page = open_page(browser, bypass_csp=True)
     data = build_small_city(city)
     for area in data["areas"]:
         AreaPopulation.objects.create(area=area, year=2024, population=POPULATIONS[area.code])
-    problems: dict[str, list] = {}
-
-    def check(name: str) -> None:
-        found = axe(page)
-        if found:
-            problems[name] = found
+    axe = Axe()
 
     # 1. Sign in; the crises list offers the open alert.
-    page.goto(f"{live_server.url}/en/crises/testville/")
-    assert "/accounts/login/" in page.url
-    page.fill("input[name=username]", "alice")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/en/crises/testville/")
-    check("list")
+    sign_in(page, live_server, "alice", "/en/crises/testville/")
+    axe.check(page, "list")
     page.click("text=Declare a crisis from this alert")
     page.wait_for_url("**/from-alert/*/")
     assert page.is_checked(f"input[name=areas][value='{data['areas'][0].pk}']")  # the alert's area
-    check("declare")
+    axe.check(page, "declare")
     for area in data["areas"][1:]:
         page.check(f"input[name=areas][value='{area.pk}']")
     page.fill("input[name=name]", "River flood")
     page.select_option("select[name=hazard]", "flood")
     page.fill("input[name=started_on]", "2024-06-01")
-    shot(page, "declare")
+    shot(page, "crises-declare")
     page.click("button.primary")
     crisis = Crisis.objects.get(name="River flood")
     page.wait_for_url(f"**/en/crises/testville/{crisis.pk}/")
@@ -132,16 +60,16 @@ def test_official_declares_imports_allocates_and_reports(page, live_server, city
     page.set_input_files("input[name=file]", str(sheet))
     page.click("button.primary")
     page.wait_for_selector("text=4 created")
-    check("4w")
-    shot(page, "4w")
+    axe.check(page, "4w")
+    shot(page, "crises-4w")
 
     # 3. The gap map: Centro Claro (A3) has high need and no coverage, outlined on the map.
     page.click("nav.crisis-nav >> text=Situation")
     assert "1 area has high need and no coverage" in page.inner_text("main")
     assert page.locator("figure#gapmap svg path.critical").count() == 1
     assert "high need, no coverage" in page.inner_text("#area-A3")
-    check("dashboard")
-    shot(page, "dashboard")
+    axe.check(page, "dashboard")
+    shot(page, "crises-dashboard")
 
     # 4. Allocate a budget and read the equity figures.
     page.click("nav.crisis-nav >> text=Allocation")
@@ -152,17 +80,17 @@ def test_official_declares_imports_allocates_and_reports(page, live_server, city
     page.wait_for_selector("text=The scenario was saved.")
     table = page.inner_text("table.compare")
     assert "Concentration index" in table and "Gini" in table
-    check("allocation")
-    shot(page, "allocation")
+    axe.check(page, "allocation")
+    shot(page, "crises-allocation")
 
     # 5. Preparedness, recovery, and the page in Spanish.
     for name, link in (("checklist", "Preparedness"), ("recovery", "Recovery")):
         page.click(f"nav.crisis-nav >> text={link}")
-        check(name)
-        shot(page, name)
+        axe.check(page, name)
+        shot(page, f"crises-{name}")
     page.goto(f"{live_server.url}/es/crises/testville/{crisis.pk}/")
     assert "Necesidad frente a cobertura" in page.inner_text("main")
-    check("dashboard-es")
+    axe.check(page, "dashboard-es")
 
     # 6. Print the situation report for a date, as a page and as a PDF.
     page.goto(f"{live_server.url}/en/crises/testville/{crisis.pk}/")
@@ -170,8 +98,8 @@ def test_official_declares_imports_allocates_and_reports(page, live_server, city
     page.click("text=Situation report >> nth=-1")
     page.wait_for_url("**/sitrep/?date=2024-07-01")
     assert "Situation on 2024-07-01" in page.inner_text("body")
-    check("sitrep")
-    shot(page, "sitrep")
+    axe.check(page, "sitrep")
+    shot(page, "crises-sitrep")
     response = page.request.get(f"{live_server.url}/en/crises/testville/{crisis.pk}/sitrep.pdf?date=2024-07-01")
     assert response.ok and response.body()[:4] == b"%PDF"
     pdf = tmp_path / "sitrep.pdf"
@@ -186,7 +114,7 @@ def test_official_declares_imports_allocates_and_reports(page, live_server, city
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/en/crises/testville/{crisis.pk}/public/")
     assert page.locator("figure#gapmap svg path.critical").count() == 1
-    check("public")
-    shot(page, "public")
+    axe.check(page, "public")
+    shot(page, "crises-public")
 
-    assert not problems, json.dumps(problems, indent=1)
+    axe.assert_clean()

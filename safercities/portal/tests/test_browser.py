@@ -9,62 +9,10 @@ uncompressed bytes of the HTML and its assets — stricter than the compressed b
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from tests.browser import MARKS, Axe
 
-import pytest
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = MARKS
 CITY_BUDGET, AREA_BUDGET = 400 * 1024, 250 * 1024
-
-
-@pytest.fixture
-def browser_page(tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required for the browser tests (make browser installs it)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=ARGS, headless=True, bypass_csp=True
-        )
-        page = context.new_page()
-        yield page
-        context.close()
-
-
-@pytest.fixture
-def small_city(city, monkeypatch):
-    from safercities.portal.tests.factories import build_small_city
-
-    return build_small_city(city)
-
-
-def _axe(page) -> list[dict]:
-    import axe_playwright_python
-
-    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def _explore(page, base: str, lang: str) -> list[str]:
@@ -95,23 +43,22 @@ def _weight(page, url: str) -> int:
     return sum(len(page.request.get(asset).body()) for asset in set(assets))
 
 
-def test_visitor_explores_the_city(live_server, small_city, browser_page):
+def test_visitor_explores_the_city(live_server, city, browser):
     """One browser session for everything (starting Chromium is the slow part)."""
-    page = browser_page
-    problems = {}
+    from safercities.portal.tests.factories import build_small_city
+
+    build_small_city(city)
+    page = browser.new_page(bypass_csp=True)
+    axe = Axe()
     # 1. The click path in both languages, with axe-core on every page visited.
     for lang in ("en", "es"):
         for url in _explore(page, live_server.url, lang):
             page.goto(url)
-            found = _axe(page)
-            if found:
-                problems[url] = found
+            axe.check(page, url)
     for path in ("/en/", "/en/network/", "/en/methodology/", "/en/cities/testville/?layer=fire-incidents"):
         page.goto(live_server.url + path)
-        found = _axe(page)
-        if found:
-            problems[path] = found
-    assert not problems, json.dumps(problems, indent=1)
+        axe.check(page, path)
+    axe.assert_clean()
 
     # 2. Keyboard: the skip link comes first, and an area on the map opens with Enter.
     page.goto(f"{live_server.url}/en/cities/testville/")

@@ -7,65 +7,10 @@ screenshots docs/screenshots/practices-*.png and learning-*.png.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from tests.browser import MARKS, Axe, shot, signed_in
 
-import pytest
-
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-
-
-@pytest.fixture
-def browser(tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required for the browser tests (make browser installs it)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
-def _axe(page) -> list[dict]:
-    import axe_playwright_python
-
-    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
-    page.add_script_tag(path=str(script))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def _signed_in(browser, live_server, user):
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY], session[BACKEND_SESSION_KEY] = str(user.pk), settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}])
-    return context
+pytestmark = MARKS
+WINDOW = {"viewport": {"width": 1100, "height": 900}, "bypass_csp": True}
 
 
 def test_official_of_another_city_finds_an_english_practice_in_spanish(
@@ -97,9 +42,9 @@ def test_official_of_another_city_finds_an_english_practice_in_spanish(
 
     build_peer("peerton", [flat(4.0), flat(6.0, food=None)], 60_000)
     make_practice(city, language="en", title_en="Cash transfers after the floods", dimensions=["economic"])
-    problems: dict[str, list] = {}
+    axe = Axe()
 
-    context = _signed_in(browser, live_server, oscar)
+    context = signed_in(browser, live_server.url, oscar, **WINDOW)
     page = context.new_page()
     page.goto(f"{live_server.url}/es/practices/")
     assert page.get_attribute("html", "lang") == "es"
@@ -109,8 +54,8 @@ def test_official_of_another_city_finds_an_english_practice_in_spanish(
     results = page.locator("ul.practice-list").inner_text()
     assert "Street lighting on the paths to bus stops" in results
     assert "Cash transfers" not in results
-    problems.update({"library-results": _axe(page)})
-    page.screenshot(path=str(SHOTS / "practices-search-es.png"), full_page=True)
+    axe.check(page, "library-results")
+    shot(page, "practices-search-es")
 
     page.click("text=Street lighting on the paths to bus stops")
     page.wait_for_url(f"**/es/practices/{practice.pk}/")
@@ -119,36 +64,35 @@ def test_official_of_another_city_finds_an_english_practice_in_spanish(
     page.click("text=Enviar comentario")
     page.wait_for_url(f"**/es/practices/{practice.pk}/")
     assert "moderador" in page.locator("ul.messages").inner_text()
-    problems.update({"detail": _axe(page)})
-    page.screenshot(path=str(SHOTS / "practices-detail-es.png"), full_page=True)
+    axe.check(page, "detail")
+    shot(page, "practices-detail-es")
     context.close()
     assert Comment.objects.get().status == Comment.PENDING
 
     # The analyst of the practice's city moderates it from the management page.
-    context = _signed_in(browser, live_server, ana)
+    context = signed_in(browser, live_server.url, ana, **WINDOW)
     page = context.new_page()
     page.goto(f"{live_server.url}/en/practices/manage/{city.slug}/")
-    problems.update({"manage": _axe(page)})
-    page.screenshot(path=str(SHOTS / "practices-manage.png"), full_page=True)
+    axe.check(page, "manage")
+    shot(page, "practices-manage")
     page.click("text=Approve")
     page.wait_for_url(f"**/en/practices/manage/{city.slug}/")
     assert Comment.objects.get().status == Comment.APPROVED
     page.goto(f"{live_server.url}/en/practices/manage/{city.slug}/new/")
-    problems.update({"editor": _axe(page)})
-    page.screenshot(path=str(SHOTS / "practices-editor.png"), full_page=True)
+    axe.check(page, "editor")
+    shot(page, "practices-editor")
     context.close()
 
-    page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    page = browser.new_page(**WINDOW)
     page.goto(f"{live_server.url}/en/practices/{practice.pk}/")
     assert "¿Qué tipo de luminarias usaron?" in page.content()
     page.goto(f"{live_server.url}/en/practices/cities/{city.slug}/")
-    problems.update({"city": _axe(page)})
-    page.screenshot(path=str(SHOTS / "practices-city.png"), full_page=True)
+    axe.check(page, "city")
+    shot(page, "practices-city")
     page.goto(f"{live_server.url}/en/practices/")
-    page.screenshot(path=str(SHOTS / "practices-library.png"), full_page=True)
+    shot(page, "practices-library")
     page.close()
-    problems = {k: v for k, v in problems.items() if v}
-    assert not problems, json.dumps(problems, indent=1)
+    axe.assert_clean()
 
 
 def test_learning_centre_walkthrough_in_both_languages(live_server, browser, city):
@@ -157,20 +101,20 @@ def test_learning_centre_walkthrough_in_both_languages(live_server, browser, cit
     build_small_city(city)
     city.is_synthetic = True
     city.save()
-    page = browser.new_page(viewport={"width": 1100, "height": 900}, bypass_csp=True)
-    problems: dict[str, list] = {}
+    page = browser.new_page(**WINDOW)
+    axe = Axe()
     for lang, link, profile in (
         ("en", "A guided walk through the demo city", "Read its profile and rank interval"),
         ("es", "Un recorrido guiado por la ciudad de demostración", "Lea su perfil y su intervalo de rango"),
     ):
         page.goto(f"{live_server.url}/{lang}/learn/")
         assert page.get_attribute("html", "lang") == lang
-        problems[f"{lang}-home"] = _axe(page)
-        page.screenshot(path=str(SHOTS / f"learning-home-{lang}.png"), full_page=True)
+        axe.check(page, f"{lang}-home")
+        shot(page, f"learning-home-{lang}")
         page.get_by_role("link", name=link).first.click()
         page.wait_for_url(f"**/{lang}/learn/walkthrough/")
-        problems[f"{lang}-walkthrough"] = _axe(page)
-        page.screenshot(path=str(SHOTS / f"learning-walkthrough-{lang}.png"), full_page=True)
+        axe.check(page, f"{lang}-walkthrough")
+        shot(page, f"learning-walkthrough-{lang}")
         steps = page.locator("ol.steps > li")
         assert steps.count() == 5
         page.get_by_role("link", name=profile).click()
@@ -178,11 +122,10 @@ def test_learning_centre_walkthrough_in_both_languages(live_server, browser, cit
         assert page.locator("h1").inner_text() == "Centro Claro"
         for path in ("human-security/", "indicators/testville/", "methods/", "safety-audit/"):
             page.goto(f"{live_server.url}/{lang}/learn/{path}")
-            problems[f"{lang}-{path}"] = _axe(page)
+            axe.check(page, f"{lang}-{path}")
     page.goto(f"{live_server.url}/es/learn/safety-audit/")
-    page.screenshot(path=str(SHOTS / "learning-audit-walk-es.png"), full_page=True)
+    shot(page, "learning-audit-walk-es")
     page.goto(f"{live_server.url}/en/learn/indicators/testville/")
-    page.screenshot(path=str(SHOTS / "learning-indicators.png"))  # the top: the page lists the whole catalogue
+    shot(page, "learning-indicators", full_page=False)  # the top: the page lists the whole catalogue
     page.close()
-    problems = {k: v for k, v in problems.items() if v}
-    assert not problems, json.dumps(problems, indent=1)
+    axe.assert_clean()
