@@ -57,7 +57,7 @@ budget of 5,000.00
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
@@ -74,7 +74,27 @@ _NOISE_MIN, _NOISE_MAX = Decimal("1e-6"), Decimal("0.25")
 
 
 class AllocationError(ValueError):
-    """The inputs admit no allocation (e.g. floors above the budget); the message names the problem."""
+    """The inputs admit no allocation (e.g. floors above the budget); the message names the problem.
+
+    ``str(error)`` is the English sentence (the command, the API and the logs show it). ``code`` says
+    which refusal it is and ``params`` holds its figures as data (money as ``Decimal`` in the unit's
+    decimals, as the sentence shows them; counts as ``int``; area codes and field names as ``str``), so
+    a caller that speaks another language can say the same thing without parsing English.
+    docs/methodology.md lists the codes.
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, object] = dict(params or {})
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments are lost by the default pickling of exceptions (``cls(*args)``).
+        return (_rebuild_error, (str(self), self.code, self.params))
+
+
+def _rebuild_error(message: str, code: str, params: dict[str, object]) -> AllocationError:
+    return AllocationError(message, code=code, params=params)
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,29 @@ class _Units:
             return f"{number:,.{self.places}f}"
         return _plain(number)
 
+    def value(self, units: int) -> Decimal:
+        """``units`` as an exact ``Decimal`` in the unit's decimals (400000 cents → ``4000.00``): data for
+        a caller that formats money itself, holding what ``text`` shows."""
+        with localcontext() as context:
+            context.prec = 60
+            value = Decimal(units) * self.unit
+            if abs(value) >= Decimal("1e21") or self.places > 12:  # as ``text``: no fixed decimals there
+                return value
+            return value.quantize(Decimal(1).scaleb(-self.places))
+
+    def exact(self, value: float) -> Decimal | float:
+        """A bound as ``show`` writes it, as a ``Decimal`` (``2000.00``, ``33.333``); ``inf`` stays a float."""
+        number = _decimal(value)
+        if not number.is_finite():
+            return float(number)
+        if abs(number) >= Decimal("1e21") or self.places > 12:
+            return number
+        if -number.normalize().as_tuple().exponent <= self.places:  # type: ignore[operator]
+            with localcontext() as context:
+                context.prec = 60
+                return number.quantize(Decimal(1).scaleb(-self.places))
+        return number
+
     def amount(self, units: int) -> float:
         """The float nearest to ``units × unit`` (exact decimal product, then one rounding)."""
         with localcontext() as context:
@@ -165,17 +208,25 @@ def _vector(name: str, values: Sequence[float]) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise AllocationError(f"{name} must be a list of numbers, one per area") from None
+        raise AllocationError(
+            f"{name} must be a list of numbers, one per area", code="not_numbers", params={"field": name}
+        ) from None
     if array.ndim != 1:
-        raise AllocationError(f"{name} must be a list of numbers, one per area")
+        raise AllocationError(
+            f"{name} must be a list of numbers, one per area", code="not_numbers", params={"field": name}
+        )
     return array
 
 
-def _scalar(name: str, value: float) -> float:
+def _scalar(name: str, field: str, value: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise AllocationError(f"{name} must be a number, not {value!r}") from None
+        raise AllocationError(
+            f"{name} must be a number, not {value!r}",
+            code="not_a_number",
+            params={"field": field, "value": repr(value)},
+        ) from None
     return number
 
 
@@ -184,11 +235,17 @@ def _per_area(name: str, value: float | Sequence[float], n: int) -> tuple[np.nda
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise AllocationError(f"the {name} must be a number or one number per area") from None
+        raise AllocationError(
+            f"the {name} must be a number or one number per area", code="bound_not_numbers", params={"field": name}
+        ) from None
     if array.ndim == 0:
         return np.full(n, float(array)), True
     if array.shape != (n,):
-        raise AllocationError(f"the {name} must be one number or one per area ({array.size} given for {n} areas)")
+        raise AllocationError(
+            f"the {name} must be one number or one per area ({array.size} given for {n} areas)",
+            code="bound_length",
+            params={"field": name, "given": int(array.size), "areas": n},
+        )
     return array.copy(), False
 
 
@@ -393,41 +450,64 @@ def allocate(
     pop_arr = _vector("population", population)
     n = len(need_arr)
     if n == 0:
-        raise AllocationError("there are no areas to allocate to")
+        raise AllocationError("there are no areas to allocate to", code="no_areas")
     if len(pop_arr) != n:
         raise AllocationError(
-            f"need and population must have one value per area ({n} needs, {len(pop_arr)} populations)"
+            f"need and population must have one value per area ({n} needs, {len(pop_arr)} populations)",
+            code="length_mismatch",
+            params={"needs": n, "populations": len(pop_arr)},
         )
     labels = tuple(str(code) for code in codes) if codes is not None else tuple(str(i + 1) for i in range(n))
     if len(labels) != n:
-        raise AllocationError(f"codes must have one value per area ({len(labels)} given for {n} areas)")
+        raise AllocationError(
+            f"codes must have one value per area ({len(labels)} given for {n} areas)",
+            code="codes_length",
+            params={"given": len(labels), "areas": n},
+        )
     bad = ~np.isfinite(need_arr) | (need_arr < 0)
     if bad.any():
         i = _first(bad)
         raise AllocationError(
-            f"need must be a finite number ≥ 0 for every area: area {labels[i]} has {_plain(need_arr[i])}"
+            f"need must be a finite number ≥ 0 for every area: area {labels[i]} has {_plain(need_arr[i])}",
+            code="need_invalid",
+            params={"area": labels[i], "value": float(need_arr[i])},
         )
     bad = ~np.isfinite(pop_arr) | (pop_arr <= 0)
     if bad.any():
         i = _first(bad)
         raise AllocationError(
-            f"population must be positive and finite for every area: area {labels[i]} has {_plain(pop_arr[i])}"
+            f"population must be positive and finite for every area: area {labels[i]} has {_plain(pop_arr[i])}",
+            code="population_invalid",
+            params={"area": labels[i], "value": float(pop_arr[i])},
         )
-    budget_f, unit_f = _scalar("the budget", budget), _scalar("the rounding unit", unit)
+    budget_f, unit_f = _scalar("the budget", "budget", budget), _scalar("the rounding unit", "unit", unit)
     if not math.isfinite(budget_f) or budget_f < 0:
-        raise AllocationError(f"the budget must be a finite number ≥ 0, not {_plain(budget_f)}")
+        raise AllocationError(
+            f"the budget must be a finite number ≥ 0, not {_plain(budget_f)}",
+            code="budget_invalid",
+            params={"value": budget_f},
+        )
     if not math.isfinite(unit_f) or unit_f <= 0:
-        raise AllocationError(f"the rounding unit must be a finite number > 0, not {_plain(unit_f)}")
+        raise AllocationError(
+            f"the rounding unit must be a finite number > 0, not {_plain(unit_f)}",
+            code="unit_invalid",
+            params={"value": unit_f},
+        )
     units = _Units(unit_f)
     total, not_whole = units.count(budget_f, ROUND_FLOOR)
     if not_whole:
         raise AllocationError(
-            f"the budget of {_plain(budget_f)} is not a whole number of units of {_plain(unit_f)}; round it to the unit"
+            f"the budget of {_plain(budget_f)} is not a whole number of units of {_plain(unit_f)}; "
+            "round it to the unit",
+            code="budget_not_whole",
+            params={"budget": _decimal(budget_f), "unit": _decimal(unit_f)},
         )
     if total > MAX_UNITS:
         raise AllocationError(
             f"the budget of {units.show(budget_f)} is too large to split exactly into units of {_plain(unit_f)}: "
-            f"at most {units.text(MAX_UNITS)} can be (10^15 units); use a larger unit"
+            f"at most {units.text(MAX_UNITS)} can be (10^15 units); use a larger unit",
+            code="budget_too_large",
+            params={"budget": units.exact(budget_f), "unit": _decimal(unit_f), "most": units.value(MAX_UNITS)},
         )
 
     floors, one_floor = _per_area("floor", floor, n)
@@ -435,16 +515,26 @@ def allocate(
     bad = ~np.isfinite(floors) | (floors < 0)
     if bad.any():
         i = _first(bad)
-        raise AllocationError(f"the floor must be a finite number ≥ 0: area {labels[i]} has {_plain(floors[i])}")
+        raise AllocationError(
+            f"the floor must be a finite number ≥ 0: area {labels[i]} has {_plain(floors[i])}",
+            code="floor_invalid",
+            params={"area": labels[i], "value": float(floors[i])},
+        )
     bad = np.isnan(caps) | (caps < 0)
     if bad.any():
         i = _first(bad)
-        raise AllocationError(f"the cap must be a number ≥ 0: area {labels[i]} has {_plain(caps[i])}")
+        raise AllocationError(
+            f"the cap must be a number ≥ 0: area {labels[i]} has {_plain(caps[i])}",
+            code="cap_invalid",
+            params={"area": labels[i], "value": float(caps[i])},
+        )
     bad = floors > caps
     if bad.any():
         i = _first(bad)
         raise AllocationError(
-            f"the floor of area {labels[i]} ({units.show(floors[i])}) is above its cap ({units.show(caps[i])})"
+            f"the floor of area {labels[i]} ({units.show(floors[i])}) is above its cap ({units.show(caps[i])})",
+            code="floor_above_cap",
+            params={"area": labels[i], "floor": units.exact(floors[i]), "cap": units.exact(caps[i])},
         )
 
     # Bounds in whole units: a floor is met only by rounding it up, a cap kept only by rounding it down.
@@ -463,7 +553,14 @@ def allocate(
         if floor_units[i] > cap_units[i] and floor_units[i] <= total:
             raise AllocationError(
                 f"the floor ({units.show(floors[i])}) and cap ({units.show(caps[i])}) of area {labels[i]} leave "
-                f"no whole unit of {_plain(unit_f)} between them"
+                f"no whole unit of {_plain(unit_f)} between them",
+                code="no_unit_between",
+                params={
+                    "area": labels[i],
+                    "floor": units.exact(floors[i]),
+                    "cap": units.exact(caps[i]),
+                    "unit": _decimal(unit_f),
+                },
             )
 
     floor_total = sum(floor_units)
@@ -471,7 +568,16 @@ def allocate(
         each = f" ({n} areas × {units.show(floors[0])})" if one_floor and n > 1 else ""
         note = f", rounded up to whole units of {_plain(unit_f)}" if floors_rounded else ""
         raise AllocationError(
-            f"the floors add up to {units.text(floor_total)}{each}{note}, more than the budget of {units.text(total)}"
+            f"the floors add up to {units.text(floor_total)}{each}{note}, more than the budget of {units.text(total)}",
+            code="floors_above_budget",
+            params={
+                "total": units.value(floor_total),
+                "budget": units.value(total),
+                "areas": n,
+                "each": units.exact(floors[0]) if one_floor and n > 1 else None,
+                "rounded": floors_rounded,
+                "unit": _decimal(unit_f),
+            },
         )
     receives = need_arr > 0 if np.any(need_arr > 0) else np.ones(n, dtype=bool)
     room = sum(cap_units[i] if receives[i] else floor_units[i] for i in range(n))
@@ -480,14 +586,34 @@ def allocate(
         if receives.all():
             each = f" ({n} areas × {units.show(caps[0])})" if one_cap and n > 1 else ""
             raise AllocationError(
-                f"the caps add up to {units.text(room)}{each}{note}, less than the budget of {units.text(total)}"
+                f"the caps add up to {units.text(room)}{each}{note}, less than the budget of {units.text(total)}",
+                code="caps_below_budget",
+                params={
+                    "total": units.value(room),
+                    "budget": units.value(total),
+                    "areas": n,
+                    "each": units.exact(caps[0]) if one_cap and n > 1 else None,
+                    "rounded": caps_rounded,
+                    "unit": _decimal(unit_f),
+                },
             )
         cap_room = sum(cap_units[i] for i in range(n) if receives[i])
         raise AllocationError(
             f"only {int(receives.sum())} of the {n} areas have a need above 0, and an area without need "
             f"receives only its floor: their caps ({units.text(cap_room)}{note}) and the other areas' floors "
             f"({units.text(room - cap_room)}) add up to {units.text(room)}, less than the budget of "
-            f"{units.text(total)}"
+            f"{units.text(total)}",
+            code="caps_and_floors_below_budget",
+            params={
+                "receiving": int(receives.sum()),
+                "areas": n,
+                "caps": units.value(cap_room),
+                "floors": units.value(room - cap_room),
+                "total": units.value(room),
+                "budget": units.value(total),
+                "rounded": caps_rounded,
+                "unit": _decimal(unit_f),
+            },
         )
 
     raw = np.array(floor_units, dtype=float)

@@ -1,8 +1,14 @@
 """Allocation: exact totals, bounds, proportionality and the equity figures."""
 
+import pickle
+import re
+from decimal import Decimal
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from safercities.analytics import allocation
 from safercities.analytics.allocation import AllocationError, allocate, concentration_index, weighted_gini
 
 
@@ -92,3 +98,231 @@ def test_need_drives_equity():
     result = allocate(need, [1000, 1000, 1000], budget=9000)
     assert result.equity["concentration_index"] > 0
     assert result.equity["share_to_neediest_quintile"] == pytest.approx(9 / 15, abs=1e-6)
+
+
+# Every refusal path: its code, its figures as data, and its English sentence exactly as before (the
+# command, the API's 422 body and the tests quote it). docs/methodology.md lists the codes.
+NAN = float("nan")
+REFUSALS = [
+    (([1, "x"], [1, 1], 100), {}, "not_numbers", {"field": "need"}, "need must be a list of numbers, one per area"),
+    (
+        ([1], [[1]], 100),
+        {},
+        "not_numbers",
+        {"field": "population"},
+        "population must be a list of numbers, one per area",
+    ),
+    (
+        ([1, 2], [1, 1], "abc"),
+        {},
+        "not_a_number",
+        {"field": "budget", "value": "'abc'"},
+        "the budget must be a number, not 'abc'",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"unit": "u"},
+        "not_a_number",
+        {"field": "unit", "value": "'u'"},
+        "the rounding unit must be a number, not 'u'",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"floor": "x"},
+        "bound_not_numbers",
+        {"field": "floor"},
+        "the floor must be a number or one number per area",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"cap": [1, 2, 3]},
+        "bound_length",
+        {"field": "cap", "given": 3, "areas": 2},
+        "the cap must be one number or one per area (3 given for 2 areas)",
+    ),
+    (([], [], 100), {}, "no_areas", {}, "there are no areas to allocate to"),
+    (
+        ([1], [1, 2], 100),
+        {},
+        "length_mismatch",
+        {"needs": 1, "populations": 2},
+        "need and population must have one value per area (1 needs, 2 populations)",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"codes": ["a"]},
+        "codes_length",
+        {"given": 1, "areas": 2},
+        "codes must have one value per area (1 given for 2 areas)",
+    ),
+    (
+        ([1, -2], [1, 1], 100),
+        {"codes": ["north", "south"]},
+        "need_invalid",
+        {"area": "south", "value": -2.0},
+        "need must be a finite number ≥ 0 for every area: area south has -2",
+    ),
+    (
+        ([1, 2], [1, 0], 100),
+        {"codes": ["north", "south"]},
+        "population_invalid",
+        {"area": "south", "value": 0.0},
+        "population must be positive and finite for every area: area south has 0",
+    ),
+    (([1, 2], [1, 1], -5), {}, "budget_invalid", {"value": -5.0}, "the budget must be a finite number ≥ 0, not -5"),
+    (
+        ([1, 2], [1, 1], 100),
+        {"unit": 0},
+        "unit_invalid",
+        {"value": 0.0},
+        "the rounding unit must be a finite number > 0, not 0",
+    ),
+    (
+        ([1, 2], [1, 1], 100.005),
+        {},
+        "budget_not_whole",
+        {"budget": Decimal("100.005"), "unit": Decimal("0.01")},
+        "the budget of 100.005 is not a whole number of units of 0.01; round it to the unit",
+    ),
+    (
+        ([1, 2], [1, 1], 1e15),
+        {},
+        "budget_too_large",
+        {"budget": Decimal("1000000000000000.00"), "unit": Decimal("0.01"), "most": Decimal("10000000000000.00")},
+        "the budget of 1,000,000,000,000,000.00 is too large to split exactly into units of 0.01: at most "
+        "10,000,000,000,000.00 can be (10^15 units); use a larger unit",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"floor": [0, -1]},
+        "floor_invalid",
+        {"area": "2", "value": -1.0},
+        "the floor must be a finite number ≥ 0: area 2 has -1",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"cap": [1, -3]},
+        "cap_invalid",
+        {"area": "2", "value": -3.0},
+        "the cap must be a number ≥ 0: area 2 has -3",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"floor": [10, 60], "cap": [50, 50]},
+        "floor_above_cap",
+        {"area": "2", "floor": Decimal("60.00"), "cap": Decimal("50.00")},
+        "the floor of area 2 (60.00) is above its cap (50.00)",
+    ),
+    (
+        ([1, 2], [1, 1], 100),
+        {"floor": 0.005, "cap": 0.009},
+        "no_unit_between",
+        {"area": "1", "floor": Decimal("0.005"), "cap": Decimal("0.009"), "unit": Decimal("0.01")},
+        "the floor (0.005) and cap (0.009) of area 1 leave no whole unit of 0.01 between them",
+    ),
+    (
+        ([1, 2], [1, 1], 5000),
+        {"floor": 3000},
+        "floors_above_budget",
+        {
+            "total": Decimal("6000.00"),
+            "budget": Decimal("5000.00"),
+            "areas": 2,
+            "each": Decimal("3000.00"),
+            "rounded": False,
+            "unit": Decimal("0.01"),
+        },
+        "the floors add up to 6,000.00 (2 areas × 3,000.00), more than the budget of 5,000.00",
+    ),
+    (
+        ([1, 2, 3], [1, 1, 1], 100),
+        {"floor": 33.333},
+        "floors_above_budget",
+        {
+            "total": Decimal("100.02"),
+            "budget": Decimal("100.00"),
+            "areas": 3,
+            "each": Decimal("33.333"),
+            "rounded": True,
+            "unit": Decimal("0.01"),
+        },
+        "the floors add up to 100.02 (3 areas × 33.333), rounded up to whole units of 0.01, more than the budget "
+        "of 100.00",
+    ),
+    (
+        ([1, 2], [1, 1], 5000),
+        {"cap": 2000},
+        "caps_below_budget",
+        {
+            "total": Decimal("4000.00"),
+            "budget": Decimal("5000.00"),
+            "areas": 2,
+            "each": Decimal("2000.00"),
+            "rounded": False,
+            "unit": Decimal("0.01"),
+        },
+        "the caps add up to 4,000.00 (2 areas × 2,000.00), less than the budget of 5,000.00",
+    ),
+    (
+        ([1, 2], [1, 1], 5000),
+        {"cap": [1000, 2000.005]},
+        "caps_below_budget",
+        {
+            "total": Decimal("3000.00"),
+            "budget": Decimal("5000.00"),
+            "areas": 2,
+            "each": None,
+            "rounded": True,
+            "unit": Decimal("0.01"),
+        },
+        "the caps add up to 3,000.00, rounded down to whole units of 0.01, less than the budget of 5,000.00",
+    ),
+    (
+        ([1, 2, 0], [1, 1, 1], 5000),
+        {"cap": 2000, "floor": 100},
+        "caps_and_floors_below_budget",
+        {
+            "receiving": 2,
+            "areas": 3,
+            "caps": Decimal("4000.00"),
+            "floors": Decimal("100.00"),
+            "total": Decimal("4100.00"),
+            "budget": Decimal("5000.00"),
+            "rounded": False,
+            "unit": Decimal("0.01"),
+        },
+        "only 2 of the 3 areas have a need above 0, and an area without need receives only its floor: their caps "
+        "(4,000.00) and the other areas' floors (100.00) add up to 4,100.00, less than the budget of 5,000.00",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs", "code", "params", "message"), REFUSALS)
+def test_every_refusal_has_a_code_and_its_figures_as_data(args, kwargs, code, params, message):
+    with pytest.raises(AllocationError) as refused:
+        allocate(*args, **kwargs)
+    error = refused.value
+    assert str(error) == message
+    assert (error.code, error.params) == (code, params)
+    # Figures stay numbers (a translation formats them), never pre-formatted English text.
+    assert not any(isinstance(error.params.get(k), str) for k in ("total", "budget", "each", "floor", "cap", "unit"))
+    # A pickled error (e.g. from a worker process) keeps its code and figures.
+    again = pickle.loads(pickle.dumps(error))
+    assert (str(again), again.code, again.params) == (message, code, params)
+
+
+def test_every_refusal_code_is_tested_and_documented():
+    """Callers map codes to their own words: each code raised in the module has a case above and a doc entry."""
+    raised = set(re.findall(r'code="([a-z_]+)"', Path(allocation.__file__).read_text(encoding="utf-8")))
+    assert len(raised) == 20
+    assert raised == {case[2] for case in REFUSALS}
+    documented = Path(__file__).resolve().parents[3].joinpath("docs", "methodology.md").read_text(encoding="utf-8")
+    missing = sorted(code for code in raised if f"`{code}`" not in documented)
+    assert not missing, missing
+
+
+def test_a_nan_cap_is_refused_with_its_code():
+    with pytest.raises(AllocationError) as refused:
+        allocate([1, 2], [1, 1], 100, cap=NAN)
+    assert refused.value.code == "cap_invalid" and refused.value.params["area"] == "1"
+    assert str(refused.value) == "the cap must be a number ≥ 0: area 1 has nan"

@@ -259,6 +259,28 @@ def test_an_impossible_scenario_is_explained_on_the_page_not_a_server_error(worl
     assert export.status_code == 200 and len(export.content.decode().splitlines()) == 2  # headers, no rows
 
 
+def test_an_impossible_scenario_is_explained_in_the_readers_language(world, ana):
+    # The same two refusals as above, on /es/ in Spanish with Django's Spanish number format (a
+    # non-breaking space groups thousands, a comma before the cents) and on /en/ in English.
+    client = client_for(ana)
+    path = f"crises/testville/{world['crisis'].pk}/allocation/"
+    for fields in (
+        {"name": "Capped", "budget": "100000", "floor": "0", "cap": "20000"},
+        {"name": "Floors", "budget": "100", "floor": "50"},
+    ):
+        saved = client.post(f"/en/{path}", {"need": "index", "scope": "affected", **fields})
+        assert saved.status_code == 302
+    spanish = client.get(f"/es/{path}")
+    assert spanish.status_code == 200
+    html = spanish.content.decode()
+    assert "los topes suman 60\xa0000,00 (3 barrios × 20\xa0000,00), menos que el presupuesto de 100\xa0000,00" in html
+    assert "los mínimos suman 150,00 (3 barrios × 50,00), más que el presupuesto de 100,00" in html
+    assert "the caps add up to" not in html and "the floors add up to" not in html
+    english = client.get(f"/en/{path}").content.decode()
+    assert "the caps add up to 60,000.00 (3 areas × 20,000.00), less than the budget of 100,000.00" in english
+    assert "los topes suman" not in english
+
+
 def test_recovery_page(world, ana):
     html = client_for(ana).get(f"/en/crises/testville/{world['crisis'].pk}/recovery/").content.decode()
     assert "recovered since 2024" in html and "not yet" in html
