@@ -87,3 +87,14 @@ def _reference_data_after_flush(request):
 
     seed = importlib.import_module("safercities.indicators.migrations.0002_seed_dimensions").seed
     seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request to a ``/es/`` page leaves Spanish active in the test thread (LocaleMiddleware activates
+    a language and never resets it), and the importers' messages follow the active language: without
+    this, a test asserting today's English text fails whenever a Spanish page test ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

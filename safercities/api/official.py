@@ -17,6 +17,7 @@ from typing import Any, Literal
 from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, field_validator
@@ -182,7 +183,9 @@ def import_file(
                 exc.strerror,
                 code="insufficient_storage" if exc.disk_full else "storage_error",
             ) from None
-        report = wizard._importer(kind)(place, path, user=request.user, dry_run=dry_run, **clean)
+        # The API speaks English whatever the caller's Accept-Language: scripts match on the messages.
+        with translation.override("en"):
+            report = wizard._importer(kind)(place, path, user=request.user, dry_run=dry_run, **clean)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if report.import_run_id is not None:

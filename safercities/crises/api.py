@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
@@ -99,7 +100,8 @@ def import_activities(
     crisis = _crisis(place, crisis_id)
     if file.size is not None and file.size > MAX_UPLOAD:
         raise ApiError(413, f"The file is larger than {MAX_UPLOAD} bytes.")
-    report = run_import(crisis, file, user=request.user, dry_run=dry_run)
+    with translation.override("en"):  # the API speaks English whatever Accept-Language says (docs/api.md)
+        report = run_import(crisis, file, user=request.user, dry_run=dry_run)
     data = report.as_dict()
     if not report.ok:
         raise ApiError(

@@ -31,6 +31,8 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from safercities.incidents.bulk import Stage, binary_copy, merger, pg_timestamps
 from safercities.incidents.models import Incident, IncidentCategory
@@ -156,6 +158,14 @@ class _Errors:
             self.report.error_count += 1
 
 
+def _too_long(limit: int) -> str:
+    return _("is longer than %(limit)s characters") % {"limit": limit}
+
+
+def _not_a_number(text: str) -> str:
+    return _("%(value)s is not a number") % {"value": repr(text[:40])}
+
+
 def _resolve_columns(columns: list[str], options: dict[str, Any]) -> _Columns:
     lower = {name.lower(): name for name in columns if name}
 
@@ -167,17 +177,27 @@ def _resolve_columns(columns: list[str], options: dict[str, Any]) -> _Columns:
             if given.lower() in lower:
                 return lower[given.lower()]
             raise FileProblem(
-                f"there is no column {given!r} (given with --{option.replace('_', '-')}); "
-                f"the header has: {', '.join(repr(c) for c in columns if c)}"
+                _("there is no column %(column)s (given with %(flag)s); the header has: %(columns)s")
+                % {
+                    "column": repr(given),
+                    "flag": f"--{option.replace('_', '-')}",
+                    "columns": ", ".join(repr(c) for c in columns if c),
+                }
             )
         for candidate in DEFAULT_COLUMNS[role]:
             if candidate in lower:
                 return lower[candidate]
         if required:
-            names = " or ".join(repr(c) for c in DEFAULT_COLUMNS[role])
+            names = _(" or ").join(repr(c) for c in DEFAULT_COLUMNS[role])
+            # ``role`` (time, category) is the column's default English name, as in the option.
             raise FileProblem(
-                f"no {role} column: name it {names} or give --{option.replace('_', '-')}; "
-                f"the header has: {', '.join(repr(c) for c in columns if c)}"
+                _("no %(role)s column: name it %(names)s or give %(flag)s; the header has: %(columns)s")
+                % {
+                    "role": role,
+                    "names": names,
+                    "flag": f"--{option.replace('_', '-')}",
+                    "columns": ", ".join(repr(c) for c in columns if c),
+                }
             )
         return None
 
@@ -190,11 +210,13 @@ def _resolve_columns(columns: list[str], options: dict[str, Any]) -> _Columns:
         id=pick("id_field", "id", False),
     )
     if (resolved.lat is None) != (resolved.lon is None):
-        raise FileProblem("the file has a latitude column but no longitude column (or the other way round)")
+        raise FileProblem(_("the file has a latitude column but no longitude column (or the other way round)"))
     if resolved.lat is None and resolved.area is None:
         raise FileProblem(
-            "the file has neither coordinates (columns 'lat' and 'lon', or --lat-field/--lon-field) "
-            "nor an area code column ('area' or --area-field)"
+            _(
+                "the file has neither coordinates (columns 'lat' and 'lon', or --lat-field/--lon-field) "
+                "nor an area code column ('area' or --area-field)"
+            )
         )
     return resolved
 
@@ -220,8 +242,10 @@ def _parse_times(text: pd.Series, tz: zoneinfo.ZoneInfo, date_format: str | None
     epoch = np.full(n, _NO_TIME, dtype=np.int64)
     problems: dict[int, str] = {}
     empty = (text == "").to_numpy()
-    for position in np.flatnonzero(empty):
-        problems[int(position)] = "is empty; every event needs the date and time it happened"
+    if empty.any():
+        message = _("is empty; every event needs the date and time it happened")
+        for position in np.flatnonzero(empty):
+            problems[int(position)] = message
     todo = ~empty
     if date_format:
         parsed = pd.to_datetime(text[todo], format=date_format, errors="coerce")
@@ -370,9 +394,9 @@ class _Checker:
         future = valid_time & (epoch >= self.latest)
         too_old = valid_time & (epoch < -2_208_988_800)  # 1900-01-01
         for position in np.flatnonzero(future):
-            self.errors.add(int(numbers[position]), cols.time, "is in the future (later than tomorrow)")
+            self.errors.add(int(numbers[position]), cols.time, _("is in the future (later than tomorrow)"))
         for position in np.flatnonzero(too_old):
-            self.errors.add(int(numbers[position]), cols.time, "is before 1900; check the date format")
+            self.errors.add(int(numbers[position]), cols.time, _("is before 1900; check the date format"))
         bad |= future | too_old
 
         # Category: each distinct text is turned into its code once.
@@ -383,10 +407,10 @@ class _Checker:
         empty_code = np.array([code == "" for code in distinct_codes], dtype=bool)
         long_code = np.array([len(code) > MAX_CATEGORY_CHARS for code in distinct_codes], dtype=bool)
         for position in np.flatnonzero(empty_code[category_ix]) if len(distinct_codes) else ():
-            self.errors.add(int(numbers[position]), cols.category, "is empty; every event needs a category")
+            self.errors.add(int(numbers[position]), cols.category, _("is empty; every event needs a category"))
             bad[position] = True
         for position in np.flatnonzero(long_code[category_ix]) if len(distinct_codes) else ():
-            self.errors.add(int(numbers[position]), cols.category, f"is longer than {MAX_CATEGORY_CHARS} characters")
+            self.errors.add(int(numbers[position]), cols.category, _too_long(MAX_CATEGORY_CHARS))
             bad[position] = True
 
         # Coordinates and area.
@@ -394,26 +418,30 @@ class _Checker:
         lat, lat_bad = _parse_coordinate(lat_text)
         lon, lon_bad = _parse_coordinate(lon_text)
         for position in np.flatnonzero(lat_bad):
-            self.errors.add(
-                int(numbers[position]), cols.lat or "lat", f"{lat_text.iat[position][:40]!r} is not a number"
-            )
+            self.errors.add(int(numbers[position]), cols.lat or "lat", _not_a_number(lat_text.iat[position]))
         for position in np.flatnonzero(lon_bad):
-            self.errors.add(
-                int(numbers[position]), cols.lon or "lon", f"{lon_text.iat[position][:40]!r} is not a number"
-            )
+            self.errors.add(int(numbers[position]), cols.lon or "lon", _not_a_number(lon_text.iat[position]))
         lat_range = np.isfinite(lat) & ((lat < -90) | (lat > 90))
         lon_range = np.isfinite(lon) & ((lon < -180) | (lon > 180))
         for position in np.flatnonzero(lat_range):
-            self.errors.add(int(numbers[position]), cols.lat or "lat", f"{lat[position]} is outside −90…90 degrees")
+            self.errors.add(
+                int(numbers[position]),
+                cols.lat or "lat",
+                _("%(value)s is outside −90…90 degrees") % {"value": lat[position]},
+            )
         for position in np.flatnonzero(lon_range):
-            self.errors.add(int(numbers[position]), cols.lon or "lon", f"{lon[position]} is outside −180…180 degrees")
+            self.errors.add(
+                int(numbers[position]),
+                cols.lon or "lon",
+                _("%(value)s is outside −180…180 degrees") % {"value": lon[position]},
+            )
         half = np.isfinite(lat) != np.isfinite(lon)
         half &= ~(lat_bad | lon_bad)
         for position in np.flatnonzero(half):
             self.errors.add(
                 int(numbers[position]),
                 cols.lat or "lat",
-                "has only one of latitude and longitude; give both or neither",
+                _("has only one of latitude and longitude; give both or neither"),
             )
         bad |= lat_bad | lon_bad | lat_range | lon_range | half
         has_point = np.isfinite(lat) & np.isfinite(lon) & ~lat_range & ~lon_range
@@ -426,15 +454,21 @@ class _Checker:
             unknown = np.flatnonzero(given)[~np.isfinite(found)]
             for position in unknown:
                 code = area_text.iat[position]
-                self.errors.add(int(numbers[position]), cols.area or "area", f"unknown area code {code[:64]!r}")
+                self.errors.add(
+                    int(numbers[position]),
+                    cols.area or "area",
+                    _("unknown area code %(code)s") % {"code": repr(code[:64])},
+                )
             bad[unknown] = True
             area_id[given] = np.nan_to_num(found, nan=0).astype(np.int64)
         nowhere = ~has_point & ~given & ~(lat_bad | lon_bad | half)
         for position in np.flatnonzero(nowhere):
-            where = "coordinates or an area code" if cols.area else "coordinates"
-            self.errors.add(
-                int(numbers[position]), cols.lat or cols.area or "lat", f"is empty; the event needs {where}"
+            message = (
+                _("is empty; the event needs coordinates or an area code")
+                if cols.area
+                else _("is empty; the event needs coordinates")
             )
+            self.errors.add(int(numbers[position]), cols.lat or cols.area or "lat", message)
         bad |= nowhere
 
         # Source id.
@@ -442,11 +476,11 @@ class _Checker:
         if cols.id:
             for position in np.flatnonzero((id_text == "").to_numpy()):
                 self.errors.add(
-                    int(numbers[position]), cols.id, "is empty; every row needs its id (or leave --id-field out)"
+                    int(numbers[position]), cols.id, _("is empty; every row needs its id (or leave --id-field out)")
                 )
                 bad[position] = True
             for position in np.flatnonzero((id_text.str.len() > MAX_ID_CHARS).to_numpy()):
-                self.errors.add(int(numbers[position]), cols.id, f"is longer than {MAX_ID_CHARS} characters")
+                self.errors.add(int(numbers[position]), cols.id, _too_long(MAX_ID_CHARS))
                 bad[position] = True
 
         keep = ~bad
@@ -672,14 +706,14 @@ def _import(ctx: ImportContext) -> None:
     options = dict(ctx.options)
     unknown = sorted(set(options) - OPTIONS)
     if unknown:
-        raise FileProblem(f"unknown option(s) for an incidents import: {', '.join(unknown)}")
+        raise FileProblem(_("unknown option(s) for an incidents import: %(options)s") % {"options": ", ".join(unknown)})
     source = options.get("source", Incident.OFFICIAL)
     if source not in {Incident.OFFICIAL, Incident.COMMUNITY}:
-        raise FileProblem(f"--source must be 'official' or 'community', not {source!r}")
+        raise FileProblem(_("--source must be 'official' or 'community', not %(source)s") % {"source": repr(source)})
     aggregate = options.get("aggregate", True) not in {False, "false", "False", "0"}
     city, report = ctx.city, ctx.report
     report.unassigned = 0
-    check_kind(ctx.path, {"csv"}, "an incidents file")
+    check_kind(ctx.path, {"csv"}, _("an incidents file"))
     encoding, delimiter = options.get("encoding"), options.get("delimiter")
     table = read_csv(ctx.path, encoding=encoding, delimiter=delimiter)
     _release(table)
@@ -692,7 +726,9 @@ def _import(ctx: ImportContext) -> None:
     polygons = [(i, c, k, g) for i, c, k, g in area_rows if k and k > 0 and g]
     index, skipped = AreaIndex.from_areas(polygons)
     if skipped:
-        report.notes.append(f"{len(skipped)} area(s) have a boundary that cannot be read and were left out")
+        report.notes.append(
+            _("%(n)s area(s) have a boundary that cannot be read and were left out") % {"n": len(skipped)}
+        )
 
     today = datetime.now(tz).date()
     latest = int(datetime.combine(today + timedelta(days=2), time(0), tzinfo=tz).timestamp())
@@ -721,11 +757,11 @@ def _import(ctx: ImportContext) -> None:
         _validate_slow(read_csv(ctx.path, encoding=encoding, delimiter=delimiter), columns, checker, chunk_rows)
     acc = checker.acc
     if report.rows == 0:
-        raise FileProblem("the file has a header but no data rows")
+        raise FileProblem(_("the file has a header but no data rows"))
     if not report.ok:
         if report.error_count > len(report.errors):
             report.notes.append(
-                f"{report.error_count - len(report.errors)} further error(s) are counted but not listed"
+                _("%(n)s further error(s) are counted but not listed") % {"n": report.error_count - len(report.errors)}
             )
         return
 
@@ -741,13 +777,16 @@ def _import(ctx: ImportContext) -> None:
             report.add_error(
                 int(numbers[position]),
                 columns.id,
-                f"id {ids[position][:40]!r} is also on row {numbers[first[position]]} with different values",
+                _("id %(id)s is also on row %(row)s with different values")
+                % {"id": repr(ids[position][:40]), "row": numbers[first[position]]},
             )
         if not report.ok:
             return
         keep[repeated] = False
         if repeated.size:
-            report.notes.append(f"{repeated.size} row(s) repeat an earlier row with the same id and were counted once")
+            report.notes.append(
+                _("%(n)s row(s) repeat an earlier row with the same id and were counted once") % {"n": repeated.size}
+            )
         fingerprints = np.array(
             [i if len(i) <= 64 else hashlib.sha1(b"id:" + i.encode()).hexdigest() for i in ids], dtype=object
         )
@@ -765,8 +804,8 @@ def _import(ctx: ImportContext) -> None:
 
         result = aggregate_incidents(city)
         report.notes.append(
-            "observations from incidents: "
-            f"{result['created']} created, {result['updated']} updated, {result['unchanged']} unchanged"
+            _("observations from incidents: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+            % {"created": result["created"], "updated": result["updated"], "unchanged": result["unchanged"]}
         )
 
 
@@ -788,7 +827,8 @@ def _write(
     IncidentCategory.objects.bulk_create(new)
     if new:
         report.notes.append(
-            f"{len(new)} new incident categor{'y' if len(new) == 1 else 'ies'}: " + ", ".join(c.code for c in new[:20])
+            ngettext("%(n)s new incident category: %(codes)s", "%(n)s new incident categories: %(codes)s", len(new))
+            % {"n": len(new), "codes": ", ".join(c.code for c in new[:20])}
         )
 
     # Rows in time order: the time-led indexes then grow at their right-hand edge.

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from safercities.analytics.periods import KINDS, Period, day_period, parse_period, period_containing
 from safercities.indicators.models import Indicator, Observation
@@ -194,7 +195,9 @@ def _template_fields(template: str) -> set[str]:
     try:
         return {name.split(".")[0].split("[")[0] for _text_, name, _spec, _conv in Formatter().parse(template) if name}
     except ValueError as exc:
-        raise FileProblem(f"the template {template!r} is not valid: {exc}") from None
+        raise FileProblem(
+            _("the template %(template)s is not valid: %(reason)s") % {"template": repr(template), "reason": exc}
+        ) from None
 
 
 def _render(template: str, values: dict[str, Any], option: str) -> str:
@@ -202,9 +205,15 @@ def _render(template: str, values: dict[str, Any], option: str) -> str:
         return template.format_map(values).strip()
     except KeyError as exc:
         names = ", ".join(sorted(values))
-        raise FileProblem(f"{option} {template!r} names {exc.args[0]!r}, which is not one of: {names}") from None
+        raise FileProblem(
+            _("%(option)s %(template)s names %(name)s, which is not one of: %(names)s")
+            % {"option": option, "template": repr(template), "name": repr(exc.args[0]), "names": names}
+        ) from None
     except (ValueError, IndexError, AttributeError) as exc:
-        raise ValueError(f"{option} {template!r} cannot be applied: {exc}") from None
+        raise ValueError(
+            _("%(option)s %(template)s cannot be applied: %(reason)s")
+            % {"option": option, "template": repr(template), "reason": exc}
+        ) from None
 
 
 def _parse_tag(tag: str) -> tuple[str, frozenset[str]]:
@@ -235,7 +244,7 @@ def _closest(wanted: str, known: dict[str, str]) -> str:
         matches += [name for name in known if (name in target or target in name) and name not in matches]
     if not matches:
         return ""
-    return "; closest: " + ", ".join(known[match] for match in matches[:MAX_CLOSEST])
+    return _("; closest: %(names)s") % {"names": ", ".join(known[match] for match in matches[:MAX_CLOSEST])}
 
 
 # ----------------------------------------------------------------------------------------- options
@@ -269,22 +278,25 @@ class _Options:
         unknown = sorted(set(options) - OPTIONS)
         if unknown:
             raise FileProblem(
-                f"unknown option(s) {', '.join(unknown)} for observations; known: {', '.join(sorted(OPTIONS))}"
+                _("unknown option(s) %(unknown)s for observations; known: %(known)s")
+                % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(OPTIONS))}
             )
         parsed = cls(**{key: value for key, value in options.items() if value is not None})
         for name in ("indicator_match", "area_match"):
             if getattr(parsed, name) not in {"code", "name"}:
-                raise FileProblem(f"--{name.replace('_', '-')} must be 'code' or 'name'")
+                raise FileProblem(_("%(option)s must be 'code' or 'name'") % {"option": f"--{name.replace('_', '-')}"})
         if parsed.period_kind is not None and parsed.period_kind not in KINDS:
-            raise FileProblem(f"--period-kind must be one of {', '.join(KINDS)}")
+            raise FileProblem(_("--period-kind must be one of %(kinds)s") % {"kinds": ", ".join(KINDS)})
         if parsed.quality is not None and fold(parsed.quality) not in QUALITIES:
-            raise FileProblem("--quality must be official, community or estimated")
+            raise FileProblem(_("--quality must be official, community or estimated"))
         if parsed.indicator and parsed.indicator_field:
-            raise FileProblem("give either --indicator (one indicator for every row) or --indicator-field, not both")
+            raise FileProblem(_("give either --indicator (one indicator for every row) or --indicator-field, not both"))
         if parsed.area_template and parsed.area_field:
-            raise FileProblem("give either --area-template or --area-field, not both")
+            raise FileProblem(_("give either --area-template or --area-field, not both"))
         if parsed.wide and (parsed.value_field or parsed.period_field):
-            raise FileProblem("a --wide table takes its values and periods from the wide columns; drop --value-field")
+            raise FileProblem(
+                _("a --wide table takes its values and periods from the wide columns; drop --value-field")
+            )
         if isinstance(parsed.filter, str):
             parsed.filter = [parsed.filter]
         parsed.sum_duplicates = bool(parsed.sum_duplicates)
@@ -303,10 +315,15 @@ def _parse_filters(specs: Iterable[str], columns: list[str]) -> list[_Filter]:
     for spec in specs:
         match = re.fullmatch(r"\s*(.+?)\s*(!=|=)(.*)", spec)
         if not match:
-            raise FileProblem(f"--filter {spec!r} must look like COLUMN=VALUE or COLUMN!=VALUE")
+            raise FileProblem(
+                _("--filter %(spec)s must look like COLUMN=VALUE or COLUMN!=VALUE") % {"spec": repr(spec)}
+            )
         column = _find_column(columns, match.group(1))
         if column is None:
-            raise FileProblem(f"--filter {spec!r}: the file has no column {match.group(1)!r}")
+            raise FileProblem(
+                _("--filter %(spec)s: the file has no column %(column)s")
+                % {"spec": repr(spec), "column": repr(match.group(1))}
+            )
         filters.append(_Filter(column, fold(match.group(3)), match.group(2) == "!="))
     return filters
 
@@ -354,7 +371,8 @@ def _resolve_column(table: Table, name: str, option: str | None) -> str | None:
         if found is None:
             flag = f"--{name.replace('_', '-')}-field"
             raise FileProblem(
-                f"{flag} {option!r}: the file has no such column; its columns are {', '.join(map(repr, columns))}"
+                _("%(flag)s %(column)s: the file has no such column; its columns are %(columns)s")
+                % {"flag": flag, "column": repr(option), "columns": ", ".join(map(repr, columns))}
             )
         return found
     keys = {_header_key(col): col for col in columns if col}
@@ -366,9 +384,15 @@ def _resolve_column(table: Table, name: str, option: str | None) -> str | None:
         if len(tagged) == 1:
             return tagged[0]
         if len(tagged) > 1:
+            # ``what`` stays the English field name: it is the option's own word (--age-group-field).
             raise FileProblem(
-                f"several columns carry the hashtag {pattern} ({', '.join(map(repr, tagged))}); "
-                f"say which holds the {name.replace('_', ' ')} with --{name.replace('_', '-')}-field"
+                _("several columns carry the hashtag %(tag)s (%(columns)s); say which holds the %(what)s with %(flag)s")
+                % {
+                    "tag": pattern,
+                    "columns": ", ".join(map(repr, tagged)),
+                    "what": name.replace("_", " "),
+                    "flag": f"--{name.replace('_', '-')}-field",
+                }
             )
     return None
 
@@ -390,13 +414,16 @@ def _wide_columns(spec: str, columns: list[str]) -> list[str]:
             if first is not None and last is not None:
                 start, end = columns.index(first), columns.index(last)
                 if start > end:
-                    raise FileProblem(f"--wide {part!r}: column {last!r} comes before {first!r} in the header")
+                    raise FileProblem(
+                        _("--wide %(part)s: column %(last)s comes before %(first)s in the header")
+                        % {"part": repr(part), "last": repr(last), "first": repr(first)}
+                    )
                 chosen.extend(columns[start : end + 1])
                 break
         else:
             raise FileProblem(
-                f"--wide {part!r} is neither a column nor a range FIRST-LAST of columns; "
-                f"the columns are {', '.join(map(repr, columns))}"
+                _("--wide %(part)s is neither a column nor a range FIRST-LAST of columns; the columns are %(columns)s")
+                % {"part": repr(part), "columns": ", ".join(map(repr, columns))}
             )
     return list(dict.fromkeys(chosen))
 
@@ -421,25 +448,41 @@ def _layout(table: Table, opts: _Options) -> _Layout:
         missing = _template_fields(opts.area_template) - set(table.columns)
         if missing:
             raise FileProblem(
-                f"--area-template {opts.area_template!r} names {', '.join(map(repr, sorted(missing)))}, "
-                f"which the file does not have; its columns are {', '.join(map(repr, table.columns))}"
+                _(
+                    "--area-template %(template)s names %(missing)s, which the file does not have; "
+                    "its columns are %(columns)s"
+                )
+                % {
+                    "template": repr(opts.area_template),
+                    "missing": ", ".join(map(repr, sorted(missing))),
+                    "columns": ", ".join(map(repr, table.columns)),
+                }
             )
     wide = _wide_columns(opts.wide, table.columns) if opts.wide else []
     needs = [
-        ("indicator", columns.get("indicator") or opts.indicator, "--indicator-field COLUMN or --indicator CODE"),
-        ("area", columns.get("area") or opts.area_template, "--area-field COLUMN or --area-template"),
+        ("indicator", columns.get("indicator") or opts.indicator, _("--indicator-field COLUMN or --indicator CODE")),
+        ("area", columns.get("area") or opts.area_template, _("--area-field COLUMN or --area-template")),
     ]
     if not opts.wide:
         needs += [
-            ("period", columns.get("period"), "--period-field COLUMN (or --wide for one column per period)"),
-            ("value", columns.get("value"), "--value-field COLUMN"),
+            ("period", columns.get("period"), _("--period-field COLUMN (or --wide for one column per period)")),
+            ("value", columns.get("value"), _("--value-field COLUMN")),
         ]
     for name, have, hint in needs:
         if not have:
-            tags = " or ".join(HASHTAGS[name][:2])
+            # ``name`` is the column's expected header, in English in every language.
             raise FileProblem(
-                f"the file has no {name} column (a column named {name!r} or hashtagged {tags}); say which "
-                f"column it is with {hint}. The columns are {', '.join(map(repr, table.columns))}"
+                _(
+                    "the file has no %(name)s column (a column named %(quoted)s or hashtagged %(tags)s); "
+                    "say which column it is with %(hint)s. The columns are %(columns)s"
+                )
+                % {
+                    "name": name,
+                    "quoted": repr(name),
+                    "tags": _(" or ").join(HASHTAGS[name][:2]),
+                    "hint": hint,
+                    "columns": ", ".join(map(repr, table.columns)),
+                }
             )
     used = {col for col in columns.values() if col} | set(wide)
     if opts.area_template:
@@ -458,21 +501,38 @@ def _read_map(path_text: str, what: str) -> dict[str, str]:
     """An adapter file ``value,code``: the text the data uses → the code in the city."""
     path = Path(path_text)
     if not path.is_file():
-        raise FileProblem(f"--{what}-map: no such file {path_text!r}")
+        raise FileProblem(_("%(option)s: no such file %(path)s") % {"option": f"--{what}-map", "path": repr(path_text)})
     table = read_table(path)
     value_col, code_col = _find_column(table.columns, "value"), _find_column(table.columns, "code")
     if value_col is None or code_col is None:
-        raise FileProblem(f"--{what}-map {path.name!r} must have the columns value,code")
+        raise FileProblem(
+            _("%(option)s %(name)s must have the columns value,code")
+            % {"option": f"--{what}-map", "name": repr(path.name)}
+        )
     mapping: dict[str, str] = {}
     for number, row in table.rows:
         if "__error__" in row:
-            raise FileProblem(f"--{what}-map {path.name!r}, row {number}: {row['__error__']}")
+            raise FileProblem(
+                _("%(option)s %(name)s, row %(row)s: %(problem)s")
+                % {"option": f"--{what}-map", "name": repr(path.name), "row": number, "problem": row["__error__"]}
+            )
         value, code = fold(_text(row.get(value_col))), _text(row.get(code_col))
         if not value or not code:
-            raise FileProblem(f"--{what}-map {path.name!r}, row {number}: both value and code are needed")
+            raise FileProblem(
+                _("%(option)s %(name)s, row %(row)s: both value and code are needed")
+                % {"option": f"--{what}-map", "name": repr(path.name), "row": number}
+            )
         if mapping.get(value, code) != code:
             raise FileProblem(
-                f"--{what}-map {path.name!r}, row {number}: {value!r} is mapped to both {mapping[value]!r} and {code!r}"
+                _("%(option)s %(name)s, row %(row)s: %(value)s is mapped to both %(first)s and %(second)s")
+                % {
+                    "option": f"--{what}-map",
+                    "name": repr(path.name),
+                    "row": number,
+                    "value": repr(value),
+                    "first": repr(mapping[value]),
+                    "second": repr(code),
+                }
             )
         mapping[value] = code
     return mapping
@@ -529,14 +589,22 @@ class _Lookup:
                 return same[0]
         return None
 
+    def _says(self, area: str, indicator: str) -> str:
+        """One sentence per kind rather than "the {what}": Spanish articles agree with the noun."""
+        return area if self.what == "area" else indicator
+
     def _find(self, raw: str) -> tuple[int | None, str | None]:
         if not raw:
-            return None, f"the {self.what} is empty"
+            return None, self._says(_("the area is empty"), _("the indicator is empty"))
         mapped = self.mapping.get(fold(raw))
         if mapped is not None:
             pk = self._by_code(mapped)
             if pk is None:
-                return None, f"{raw!r} is mapped to {self.what} code {mapped!r}, which this city does not have"
+                message = self._says(
+                    _("%(raw)s is mapped to area code %(code)s, which this city does not have"),
+                    _("%(raw)s is mapped to indicator code %(code)s, which this city does not have"),
+                )
+                return None, message % {"raw": repr(raw), "code": repr(mapped)}
             return pk, None
         if self.match == "name":
             ids = self.by_name.get(fold(raw), [])
@@ -544,16 +612,34 @@ class _Lookup:
                 return ids[0], None
             if len(ids) > 1:
                 codes = ", ".join(sorted(self.codes[pk] for pk in ids))
-                return None, f"the name {raw!r} fits {len(ids)} {self.what}s ({codes}); use codes instead"
+                message = self._says(
+                    _("the name %(raw)s fits %(n)s areas (%(codes)s); use codes instead"),
+                    _("the name %(raw)s fits %(n)s indicators (%(codes)s); use codes instead"),
+                )
+                return None, message % {"raw": repr(raw), "n": len(ids), "codes": codes}
             pk = self._by_code(raw)
             if pk is not None:
                 return pk, None
-            return None, f"no {self.what} of this city is named {raw!r}{_closest(raw, self.shown_names)}"
+            message = self._says(
+                _("no area of this city is named %(raw)s%(closest)s"),
+                _("no indicator of this city is named %(raw)s%(closest)s"),
+            )
+            return None, message % {"raw": repr(raw), "closest": _closest(raw, self.shown_names)}
         pk = self._by_code(raw)
         if pk is not None:
             return pk, None
-        hint = "" if self.by_name.get(fold(raw)) is None else f" (it is a name: add --{self.what}-match name)"
-        return None, f"no {self.what} of this city has the code {raw!r}{hint}{_closest(raw, self.shown_codes)}"
+        hint = (
+            ""
+            if self.by_name.get(fold(raw)) is None
+            else self._says(
+                _(" (it is a name: add --area-match name)"), _(" (it is a name: add --indicator-match name)")
+            )
+        )
+        message = self._says(
+            _("no area of this city has the code %(raw)s%(hint)s%(closest)s"),
+            _("no indicator of this city has the code %(raw)s%(hint)s%(closest)s"),
+        )
+        return None, message % {"raw": repr(raw), "hint": hint, "closest": _closest(raw, self.shown_codes)}
 
 
 def _area_lookup(city: City, opts: _Options) -> _Lookup:
@@ -609,7 +695,10 @@ class _Periods:
             return period
         target = period_containing(period.start, self.kind, self.fy_start_month)
         if period.end > target.end:
-            raise ValueError(f"period {period.code!r} ({period.kind}) does not fit in one {self.kind}")
+            raise ValueError(
+                _("period %(code)s (%(kind)s) does not fit in one %(target)s")
+                % {"code": repr(period.code), "kind": period.kind, "target": self.kind}
+            )
         return target
 
 
@@ -638,6 +727,11 @@ class _Record:
     source: str
 
 
+def _label(name: str) -> str:
+    """The word for a numeric field in the reader's language (all three are masculine in Spanish)."""
+    return {"value": _("value"), "numerator": _("numerator"), "denominator": _("denominator")}.get(name, name)
+
+
 def _number(
     report: ImportReport, number: int, where: str, label: str, raw: Any, *, decimal_comma: bool, optional: bool
 ) -> float | None:
@@ -646,7 +740,7 @@ def _number(
     try:
         return parse_number(raw, decimal_comma=decimal_comma)
     except ValueError as exc:
-        report.add_error(number, where, f"the {label} {exc}")
+        report.add_error(number, where, _("the %(label)s %(problem)s") % {"label": _label(label), "problem": exc})
         return None
 
 
@@ -657,7 +751,7 @@ def _import(ctx: ImportContext) -> None:
     layout = _layout(table, opts)
     filters = _parse_filters(opts.filter, table.columns)
     if layout.ignored:
-        report.notes.append(f"columns not used: {', '.join(layout.ignored)}")
+        report.notes.append(_("columns not used: %(columns)s") % {"columns": ", ".join(layout.ignored)})
     areas, indicators = _area_lookup(city, opts), _indicator_lookup(city, opts)
     periods = _Periods(opts.period_kind, city.financial_year_start_month)
     decimal_comma = table.delimiter == ";"
@@ -682,7 +776,7 @@ def _import(ctx: ImportContext) -> None:
     for number, row in table.rows:
         report.rows += 1
         if "__error__" in row:
-            report.add_error(number, "row", f"this row cannot be read: {row['__error__']}")
+            report.add_error(number, "row", _("this row cannot be read: %(problem)s") % {"problem": row["__error__"]})
             continue
         if filters and not _keep(row, filters):
             filtered += 1
@@ -718,23 +812,27 @@ def _import(ctx: ImportContext) -> None:
         sex_raw = _text(get("sex"))
         sex = SEXES.get(fold(sex_raw))
         if sex is None:
-            report.add_error(number, col["sex"] or "sex", f"the sex {sex_raw!r} is not female, male, other or blank")
+            report.add_error(
+                number,
+                col["sex"] or "sex",
+                _("the sex %(raw)s is not female, male, other or blank") % {"raw": repr(sex_raw)},
+            )
         dimensions = {}
         for name in ("age_group", "disability"):
             dimensions[name] = _text(get(name))
             if len(dimensions[name]) > MAX_TEXT[name]:
-                report.add_error(number, col[name] or name, f"is longer than {MAX_TEXT[name]} characters")
+                report.add_error(number, col[name] or name, _too_long(MAX_TEXT[name]))
         quality_raw = _text(get("quality"))
         quality = QUALITIES.get(fold(quality_raw)) if quality_raw else default_quality
         if quality is None:
             report.add_error(
                 number,
                 col["quality"] or "quality",
-                f"the quality {quality_raw!r} is not official, community or estimated",
+                _("the quality %(raw)s is not official, community or estimated") % {"raw": repr(quality_raw)},
             )
         source = _text(get("source")) or default_source
         if len(source) > MAX_TEXT["source"]:
-            report.add_error(number, col["source"] or "source", f"is longer than {MAX_TEXT['source']} characters")
+            report.add_error(number, col["source"] or "source", _too_long(MAX_TEXT["source"]))
 
         # (period, value, numerator, denominator, field of the value) for each observation of the row
         found: list[tuple[Period | str, float | None, float | None, float | None, str]] = []
@@ -771,7 +869,11 @@ def _import(ctx: ImportContext) -> None:
             )
             for name, amount in (("numerator", numerator), ("denominator", denominator)):
                 if amount is not None and amount < 0:
-                    report.add_error(number, col[name] or name, f"the {name} {amount:g} is negative")
+                    report.add_error(
+                        number,
+                        col[name] or name,
+                        _("the %(label)s %(amount)s is negative") % {"label": _label(name), "amount": f"{amount:g}"},
+                    )
             period_raw = get("period")
             period = periods.get(period_raw if not isinstance(period_raw, str) else period_raw.strip())
             found.append((period, value, numerator, denominator, col["value"] or "value"))
@@ -797,23 +899,32 @@ def _import(ctx: ImportContext) -> None:
                 report.add_error(
                     number,
                     where,
-                    f"repeats the observation of row {earlier.row} (same indicator, area, period {period.code} "
-                    "and disaggregation); remove one, or add --sum-duplicates to add them up",
+                    _(
+                        "repeats the observation of row %(row)s (same indicator, area, period %(period)s and "
+                        "disaggregation); remove one, or add --sum-duplicates to add them up"
+                    )
+                    % {"row": earlier.row, "period": period.code},
                 )
 
     if filtered:
-        report.notes.append(f"{filtered} row(s) left out by --filter")
+        report.notes.append(_("%(n)s row(s) left out by --filter") % {"n": filtered})
     if skipped:
-        report.notes.append(f"{skipped} blank wide cell(s) skipped (not yet published)")
+        report.notes.append(_("%(n)s blank wide cell(s) skipped (not yet published)") % {"n": skipped})
     if summed:
-        report.notes.append(f"{summed} duplicate(s) added into the observation of their first row (--sum-duplicates)")
+        report.notes.append(
+            _("%(n)s duplicate(s) added into the observation of their first row (--sum-duplicates)") % {"n": summed}
+        )
     if not report.ok:
         return
     if not cells:
         if report.rows == 0:
-            raise FileProblem("the file has a header but no data rows")
-        raise FileProblem("no observation found in the file (every row was filtered out or blank)")
+            raise FileProblem(_("the file has a header but no data rows"))
+        raise FileProblem(_("no observation found in the file (every row was filtered out or blank)"))
     _write(ctx, cells)
+
+
+def _too_long(limit: int) -> str:
+    return _("is longer than %(limit)s characters") % {"limit": limit}
 
 
 def _add(first: float | None, second: float | None) -> float | None:

@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 # One field longer than this is refused (csv's own limit; a 10 MB cell is not data we can use).
 MAX_FIELD_CHARS = 131_072
 MAX_COLUMNS = 500
@@ -64,18 +66,27 @@ def check_kind(path: Path, expected: set[str], what: str) -> str:
     """Refuse a file whose content is not one of ``expected`` (extension lies are common)."""
     kind = sniff_kind(path)
     if kind == "empty":
-        raise FileProblem(f"the file {path.name!r} is empty")
+        raise FileProblem(_("the file %(name)s is empty") % {"name": repr(path.name)})
     if kind not in expected:
         described = {
-            "binary": "a binary file",
-            "zip": "a zip archive without a shapefile",
-            "csv": "a text (CSV) file",
-            "xlsx": "an Excel workbook",
-            "geojson": "a JSON file",
-            "gpkg": "a GeoPackage",
-            "shapefile-zip": "a zipped shapefile",
+            "binary": _("a binary file"),
+            "zip": _("a zip archive without a shapefile"),
+            "csv": _("a text (CSV) file"),
+            "xlsx": _("an Excel workbook"),
+            "geojson": _("a JSON file"),
+            "gpkg": _("a GeoPackage"),
+            "shapefile-zip": _("a zipped shapefile"),
         }.get(kind, kind)
-        raise FileProblem(f"the file {path.name!r} is {described}, but {what} must be {' or '.join(sorted(expected))}")
+        # ``what`` comes from the caller, already translated; the kinds are file-type codes (csv, xlsx).
+        raise FileProblem(
+            _("the file %(name)s is %(described)s, but %(what)s must be %(kinds)s")
+            % {
+                "name": repr(path.name),
+                "described": described,
+                "what": what,
+                "kinds": _(" or ").join(sorted(expected)),
+            }
+        )
     return kind
 
 
@@ -139,13 +150,16 @@ def _is_hxl_row(values: list[Any]) -> bool:
 
 def _check_header(columns: list[str]) -> None:
     if not any(columns):
-        raise FileProblem("the first row (the header) is empty")
+        raise FileProblem(_("the first row (the header) is empty"))
     if len(columns) > MAX_COLUMNS:
-        raise FileProblem(f"the header has {len(columns)} columns; at most {MAX_COLUMNS} are supported")
+        raise FileProblem(
+            _("the header has %(n)s columns; at most %(limit)s are supported")
+            % {"n": len(columns), "limit": MAX_COLUMNS}
+        )
     named = [c for c in columns if c]
     duplicates = sorted({c for c in named if named.count(c) > 1})
     if duplicates:
-        raise FileProblem(f"the header repeats column(s) {', '.join(map(repr, duplicates))}")
+        raise FileProblem(_("the header repeats column(s) %(columns)s") % {"columns": ", ".join(map(repr, duplicates))})
 
 
 def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Table:
@@ -154,16 +168,18 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise FileProblem(f"unknown encoding {encoding!r}") from None
+        raise FileProblem(_("unknown encoding %(encoding)s") % {"encoding": repr(encoding)}) from None
     handle = open(path, encoding=encoding, newline="", errors="strict")  # noqa: SIM115 — closed by the generator
     try:
         first_line = handle.readline(MAX_FIELD_CHARS + 1)
     except UnicodeDecodeError as exc:
         handle.close()
-        raise FileProblem(f"the file is not valid {encoding}: {exc.reason}") from None
+        raise FileProblem(
+            _("the file is not valid %(encoding)s: %(reason)s") % {"encoding": encoding, "reason": exc.reason}
+        ) from None
     if len(first_line) > MAX_FIELD_CHARS:
         handle.close()
-        raise FileProblem("the header line is too long to be a CSV header")
+        raise FileProblem(_("the header line is too long to be a CSV header"))
     delimiter = delimiter or sniff_delimiter(first_line)
     handle.seek(0)
     csv.field_size_limit(MAX_FIELD_CHARS)
@@ -172,10 +188,10 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         header = next(reader)
     except StopIteration:
         handle.close()
-        raise FileProblem("the file has no header row") from None
+        raise FileProblem(_("the file has no header row")) from None
     except (csv.Error, UnicodeDecodeError) as exc:
         handle.close()
-        raise FileProblem(f"the header row cannot be read: {exc}") from None
+        raise FileProblem(_("the header row cannot be read: %(reason)s") % {"reason": exc}) from None
     columns = _clean_header(header)
     hashtags: dict[str, str] = {}
     # An HXL hashtag row right under the header is metadata, not data.
@@ -188,7 +204,7 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         first_row_error = _csv_error_message(exc)
     except UnicodeDecodeError as exc:
         second = None
-        first_row_error = f"the text is not valid {encoding}: {exc.reason}"
+        first_row_error = _invalid_text(encoding, exc)
     if second is not None and _is_hxl_row(second):
         hashtags = {col: str(tag).strip() for col, tag in zip(columns, second, strict=False) if str(tag).strip()}
     elif _is_hxl_row(header):
@@ -220,7 +236,7 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
                     continue
                 except UnicodeDecodeError as exc:
                     number += 1
-                    yield number, {"__error__": f"the text is not valid {encoding}: {exc.reason}"}
+                    yield number, {"__error__": _invalid_text(encoding, exc)}
                     return
                 number += 1
                 if not any(cell.strip() for cell in values):
@@ -232,11 +248,16 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     return Table(columns=columns, rows=rows(), delimiter=delimiter, encoding=encoding, hashtags=hashtags)
 
 
+def _invalid_text(encoding: str, exc: UnicodeDecodeError) -> str:
+    return _("the text is not valid %(encoding)s: %(reason)s") % {"encoding": encoding, "reason": exc.reason}
+
+
 def _csv_error_message(exc: csv.Error) -> str:
+    # csv's own wording stays English: it names the parser's state, and users search for it as is.
     message = str(exc)
     if "field larger than field limit" in message:
-        return f"a field is longer than {MAX_FIELD_CHARS:,} characters"
-    return f"the row cannot be read as CSV: {message}"
+        return _("a field is longer than %(limit)s characters") % {"limit": f"{MAX_FIELD_CHARS:,}"}
+    return _("the row cannot be read as CSV: %(reason)s") % {"reason": message}
 
 
 def _as_row(columns: list[str], values: list[Any], number: int) -> dict[str, Any]:
@@ -245,11 +266,11 @@ def _as_row(columns: list[str], values: list[Any], number: int) -> dict[str, Any
         if isinstance(value, str) and "\x00" in value:
             # Python's csv module passes NUL characters through; PostgreSQL refuses them in text, and
             # they mean a binary or UTF-16 file read as text. Refuse the row here, on every database.
-            row["__error__"] = "contains a NUL character (\\x00): is the file binary, or UTF-16 without a BOM?"
+            row["__error__"] = _("contains a NUL character (\\x00): is the file binary, or UTF-16 without a BOM?")
         if index < len(columns):
             row[columns[index]] = value
         elif value is not None and str(value).strip():
-            row["__error__"] = f"has {len(values)} fields but the header has {len(columns)}"
+            row["__error__"] = _("has %(n)s fields but the header has %(m)s") % {"n": len(values), "m": len(columns)}
     return row
 
 
@@ -262,12 +283,16 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
         # may be called anything.
         workbook = openpyxl.load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115
     except Exception as exc:  # openpyxl raises many unrelated types on broken files
-        raise FileProblem(f"the workbook cannot be opened: {_short(exc)}") from None
+        raise FileProblem(_("the workbook cannot be opened: %(reason)s") % {"reason": _short(exc)}) from None
     try:
         worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     except (KeyError, IndexError):
         workbook.close()
-        raise FileProblem(f"the workbook has no sheet {sheet!r}" if sheet else "the workbook has no sheet") from None
+        raise FileProblem(
+            _("the workbook has no sheet %(sheet)s") % {"sheet": repr(sheet)}
+            if sheet
+            else _("the workbook has no sheet")
+        ) from None
     iterator = worksheet.iter_rows(values_only=True)
     try:
         # read_only mode parses the sheet lazily: a damaged part fails here, not at load_workbook.
@@ -275,10 +300,10 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
         second_row = next(iterator, None) if header is not None else None
     except Exception as exc:  # zipfile, XML and openpyxl errors alike
         workbook.close()
-        raise FileProblem(f"the sheet cannot be read: {_short(exc)}") from None
+        raise FileProblem(_("the sheet cannot be read: %(reason)s") % {"reason": _short(exc)}) from None
     if header is None:
         workbook.close()
-        raise FileProblem("the sheet is empty")
+        raise FileProblem(_("the sheet is empty"))
     columns = _clean_header(list(header))
     while columns and not columns[-1]:
         columns.pop()
@@ -304,7 +329,8 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> Table:
                 except StopIteration:
                     return
                 except Exception as exc:  # a damaged part further down the sheet
-                    yield number + 1, {"__error__": f"the sheet cannot be read from here on: {_short(exc)}"}
+                    message = _("the sheet cannot be read from here on: %(reason)s") % {"reason": _short(exc)}
+                    yield number + 1, {"__error__": message}
                     return
                 number += 1
                 if not any(v is not None and str(v).strip() for v in values):
@@ -325,7 +351,7 @@ def read_table(
     path: Path, *, encoding: str | None = None, delimiter: str | None = None, sheet: str | None = None
 ) -> Table:
     """A CSV or XLSX file as a :class:`Table`, chosen by content rather than by extension."""
-    kind = check_kind(path, {"csv", "xlsx"}, "a table")
+    kind = check_kind(path, {"csv", "xlsx"}, _("a table"))
     if kind == "xlsx":
         return read_xlsx(path, sheet=sheet)
     return read_csv(path, encoding=encoding, delimiter=delimiter)
@@ -342,7 +368,7 @@ def parse_number(value: Any, *, decimal_comma: bool = False) -> float:
     decimal comma). Raises ``ValueError`` with the reason.
     """
     if isinstance(value, bool):
-        raise ValueError("is a yes/no value, not a number")
+        raise ValueError(_("is a yes/no value, not a number"))
     if isinstance(value, int | float):
         number = float(value)
     else:
@@ -350,27 +376,27 @@ def parse_number(value: Any, *, decimal_comma: bool = False) -> float:
         if text.endswith("%"):
             text = text[:-1]
         if not text:
-            raise ValueError("is empty")
+            raise ValueError(_("is empty"))
         if "," in text and "." in text:
             if _THOUSANDS_DOT.match(text):
                 text = text.replace(".", "").replace(",", ".")
             elif _THOUSANDS_COMMA.match(text):
                 text = text.replace(",", "")
             else:
-                raise ValueError(f"{value!r} is not a number")
+                raise ValueError(_("%(value)s is not a number") % {"value": repr(value)})
         elif "," in text:
             if not decimal_comma and _THOUSANDS_COMMA.match(text):
                 text = text.replace(",", "")
             elif text.count(",") == 1:
                 text = text.replace(",", ".")
             else:
-                raise ValueError(f"{value!r} is not a number")
+                raise ValueError(_("%(value)s is not a number") % {"value": repr(value)})
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{str(value)[:40]!r} is not a number") from None
+            raise ValueError(_("%(value)s is not a number") % {"value": repr(str(value)[:40])}) from None
     if not math.isfinite(number):
-        raise ValueError(f"{value!r} is not a finite number")
+        raise ValueError(_("%(value)s is not a finite number") % {"value": repr(value)})
     return number
 
 
@@ -388,12 +414,15 @@ def parse_date(value: Any, *, tz: tzinfo = UTC, date_format: str | None = None) 
         return datetime(value.year, value.month, value.day, tzinfo=tz)
     text = str(value if value is not None else "").strip()
     if not text:
-        raise ValueError("is empty")
+        raise ValueError(_("is empty"))
     if date_format:
         try:
             parsed = datetime.strptime(text, date_format).replace(tzinfo=tz)
         except ValueError:
-            raise ValueError(f"{text[:40]!r} does not match the date format {date_format!r}") from None
+            raise ValueError(
+                _("%(value)s does not match the date format %(format)s")
+                % {"value": repr(text[:40]), "format": repr(date_format)}
+            ) from None
         return parsed
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         serial = float(text)
@@ -411,7 +440,10 @@ def parse_date(value: Any, *, tz: tzinfo = UTC, date_format: str | None = None) 
             return datetime.strptime(text, fmt).replace(tzinfo=tz)
         except ValueError:
             continue
-    raise ValueError(f"{text[:40]!r} is not a date (use ISO 8601 such as 2024-03-15 14:30, or --date-format)")
+    raise ValueError(
+        _("%(value)s is not a date (use ISO 8601 such as 2024-03-15 14:30, or --date-format)")
+        % {"value": repr(text[:40])}
+    )
 
 
 def sha256_of(path: Path) -> str:

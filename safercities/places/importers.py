@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import shapely
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError, ProjError
 
@@ -224,7 +226,7 @@ def _read_source(path: Path, opts: _AreaOptions) -> _Source:
         return _read_ogr(str(path), opts.layer, "shapefile")
     kind = sniff_kind(path)
     if kind == "empty":
-        raise FileProblem(f"the file {path.name!r} is empty")
+        raise FileProblem(_("the file %(name)s is empty") % {"name": repr(path.name)})
     if kind == "geojson":
         if opts.layer:
             raise FileProblem("--layer applies to GeoPackages and zipped shapefiles, not to GeoJSON")
@@ -234,14 +236,17 @@ def _read_source(path: Path, opts: _AreaOptions) -> _Source:
     if kind == "gpkg":
         return _read_gpkg(path, opts.layer)
     described = {
-        "zip": "a zip archive without a shapefile (.shp) in it",
-        "xlsx": "an Excel workbook",
-        "csv": "a text (CSV) file",
-        "binary": "a binary file that is not a shapefile or GeoPackage",
+        "zip": _("a zip archive without a shapefile (.shp) in it"),
+        "xlsx": _("an Excel workbook"),
+        "csv": _("a text (CSV) file"),
+        "binary": _("a binary file that is not a shapefile or GeoPackage"),
     }.get(kind, kind)
     raise FileProblem(
-        f"the file {path.name!r} is {described}; areas must be GeoJSON, a zipped shapefile, "
-        "a .shp with its .shx and .dbf beside it, or a GeoPackage"
+        _(
+            "the file %(name)s is %(described)s; areas must be GeoJSON, a zipped shapefile, "
+            "a .shp with its .shx and .dbf beside it, or a GeoPackage"
+        )
+        % {"name": repr(path.name), "described": described}
     )
 
 
@@ -260,12 +265,17 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
 
 def _check_sidecars(path: Path) -> None:
     if path.suffix.lower() != ".shp":
-        raise FileProblem(f"the file {path.name!r} is a shapefile (.shp) but is not named .shp; rename it")
+        raise FileProblem(
+            _("the file %(name)s is a shapefile (.shp) but is not named .shp; rename it") % {"name": repr(path.name)}
+        )
     missing = [suffix for suffix in (".shx", ".dbf") if _sidecar(path, suffix) is None]
     if missing:
         raise FileProblem(
-            f"the shapefile needs its {' and '.join(missing)} file(s) beside it "
-            f"(missing: {', '.join(path.stem + s for s in missing)}); or zip all its files together"
+            _(
+                "the shapefile needs its %(suffixes)s file(s) beside it (missing: %(names)s); "
+                "or zip all its files together"
+            )
+            % {"suffixes": _(" and ").join(missing), "names": ", ".join(path.stem + s for s in missing)}
         )
 
 
@@ -274,16 +284,19 @@ def _read_zip(path: Path, layer: str | None) -> _Source:
         with zipfile.ZipFile(path) as archive:
             names = [name for name in archive.namelist() if not name.startswith("__MACOSX/")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise FileProblem(f"the zip archive cannot be read: {exc}") from None
+        raise FileProblem(_("the zip archive cannot be read: %(reason)s") % {"reason": exc}) from None
     shps = [name for name in names if name.lower().endswith(".shp")]
     if layer:
         chosen = [name for name in shps if Path(name).stem == layer or name == layer]
         if not chosen:
-            raise FileProblem(f"the zip has no shapefile {layer!r} (it has: {', '.join(Path(n).stem for n in shps)})")
+            raise FileProblem(
+                _("the zip has no shapefile %(layer)s (it has: %(names)s)")
+                % {"layer": repr(layer), "names": ", ".join(Path(n).stem for n in shps)}
+            )
     elif len(shps) > 1:
         raise FileProblem(
-            f"the zip holds {len(shps)} shapefiles ({', '.join(Path(n).stem for n in shps[:10])}); "
-            "choose one with --layer"
+            _("the zip holds %(n)s shapefiles (%(names)s); choose one with --layer")
+            % {"n": len(shps), "names": ", ".join(Path(n).stem for n in shps[:10])}
         )
     else:
         chosen = shps
@@ -292,7 +305,10 @@ def _read_zip(path: Path, layer: str | None) -> _Source:
     stem = member[: -len(".shp")]
     missing = [suffix for suffix in (".shx", ".dbf") if (stem + suffix).lower() not in lower]
     if missing:
-        raise FileProblem(f"the zip has {member} but not its {' and '.join(missing)} file(s)")
+        raise FileProblem(
+            _("the zip has %(member)s but not its %(suffixes)s file(s)")
+            % {"member": member, "suffixes": _(" and ").join(missing)}
+        )
     return _read_ogr(f"/vsizip/{path.resolve()}/{member}", None, "zipped shapefile")
 
 
@@ -302,17 +318,21 @@ def _read_gpkg(path: Path, layer: str | None) -> _Source:
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(str(path))]
     except Exception as exc:  # pyogrio raises its own and GDAL's errors
-        raise FileProblem(f"the GeoPackage cannot be opened: {_short(exc)}") from None
+        raise FileProblem(_("the GeoPackage cannot be opened: %(reason)s") % {"reason": _short(exc)}) from None
     if not layers:
-        raise FileProblem("the GeoPackage has no layers")
+        raise FileProblem(_("the GeoPackage has no layers"))
     if layer is None:
         if len(layers) > 1:
             raise FileProblem(
-                f"the GeoPackage has {len(layers)} layers ({', '.join(layers[:10])}); choose one with --layer"
+                _("the GeoPackage has %(n)s layers (%(names)s); choose one with --layer")
+                % {"n": len(layers), "names": ", ".join(layers[:10])}
             )
         layer = layers[0]
     elif layer not in layers:
-        raise FileProblem(f"the GeoPackage has no layer {layer!r} (it has: {', '.join(layers[:10])})")
+        raise FileProblem(
+            _("the GeoPackage has no layer %(layer)s (it has: %(names)s)")
+            % {"layer": repr(layer), "names": ", ".join(layers[:10])}
+        )
     return _read_ogr(str(path), layer, "GeoPackage")
 
 
@@ -323,14 +343,19 @@ def _read_ogr(source: str, layer: str | None, what: str) -> _Source:
     try:
         meta, _fids, geometries, columns = read(source, layer=layer, force_2d=True)
     except Exception as exc:  # GDAL errors come in many types; all mean "cannot read this file"
-        raise FileProblem(f"the {what} cannot be read: {_short(exc)}") from None
+        raise FileProblem(
+            _("the %(what)s cannot be read: %(reason)s") % {"what": _format_name(what), "reason": _short(exc)}
+        ) from None
     names = [str(name) for name in meta["fields"]]
     crs = None
     if meta.get("crs"):
         try:
             crs = CRS.from_user_input(meta["crs"])
         except CRSError as exc:
-            raise FileProblem(f"the {what}'s coordinate reference system cannot be understood: {_short(exc)}") from None
+            raise FileProblem(
+                _("the %(what)s's coordinate reference system cannot be understood: %(reason)s")
+                % {"what": _format_name(what), "reason": _short(exc)}
+            ) from None
     features = []
     count = len(geometries) if geometries is not None else (len(columns[0]) if columns else 0)
     for index in range(count):
@@ -338,12 +363,12 @@ def _read_ogr(source: str, layer: str | None, what: str) -> _Source:
         wkb = geometries[index] if geometries is not None else None
         geometry, problem = None, ""
         if wkb is None:
-            problem = "has no geometry"
+            problem = _("has no geometry")
         else:
             try:
                 geometry = shapely.from_wkb(wkb)
             except shapely.errors.GEOSException as exc:
-                problem = f"has a geometry that cannot be read ({_short(exc)})"
+                problem = _unreadable_geometry(exc)
         features.append(_Feature(index + 1, properties, geometry, problem))
     return _Source(features, crs, what)
 
@@ -365,33 +390,40 @@ def _read_geojson(path: Path) -> _Source:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"the GeoJSON is not UTF-8 text (byte {exc.start}); GeoJSON must be UTF-8") from None
+        raise FileProblem(
+            _("the GeoJSON is not UTF-8 text (byte %(byte)s); GeoJSON must be UTF-8") % {"byte": exc.start}
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileProblem(f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise FileProblem(
+            _("the file is not valid JSON: %(reason)s at line %(line)s, column %(column)s")
+            % {"reason": exc.msg, "line": exc.lineno, "column": exc.colno}
+        ) from None
     except RecursionError:
-        raise FileProblem("the JSON is nested too deeply to be GeoJSON") from None
+        raise FileProblem(_("the JSON is nested too deeply to be GeoJSON")) from None
     except ValueError:  # Python refuses integers of more than 4,300 digits (a denial-of-service guard)
-        raise FileProblem("the file holds a number too long to be read (more than 4,300 digits)") from None
+        raise FileProblem(_("the file holds a number too long to be read (more than 4,300 digits)")) from None
     if isinstance(data, dict) and data.get("type") == "Feature":
         items: Any = [data]
     elif isinstance(data, dict) and data.get("type") == "FeatureCollection" and isinstance(data.get("features"), list):
         items = data["features"]
     else:
         raise FileProblem(
-            'the JSON file is not GeoJSON: a FeatureCollection (an object with "type": "FeatureCollection" '
-            'and a "features" list) is expected'
+            _(
+                'the JSON file is not GeoJSON: a FeatureCollection (an object with "type": "FeatureCollection" '
+                'and a "features" list) is expected'
+            )
         )
     crs = _geojson_crs(data.get("crs"))
     features = []
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict) or item.get("type") != "Feature":
-            features.append(_Feature(index, {}, None, 'is not a GeoJSON Feature (no "type": "Feature")'))
+            features.append(_Feature(index, {}, None, _('is not a GeoJSON Feature (no "type": "Feature")')))
             continue
         properties = item.get("properties") or {}
         if not isinstance(properties, dict):
-            features.append(_Feature(index, {}, None, "has properties that are not an object"))
+            features.append(_Feature(index, {}, None, _("has properties that are not an object")))
             continue
         unreadable = _unstorable_text(properties)
         if unreadable:
@@ -400,12 +432,12 @@ def _read_geojson(path: Path) -> _Source:
         geometry, problem = None, ""
         raw_geometry = item.get("geometry")
         if raw_geometry is None:
-            problem = "has no geometry"
+            problem = _("has no geometry")
         else:
             try:
                 geometry = shapely.geometry.shape(raw_geometry)
             except Exception as exc:  # shapely raises several types on malformed coordinates
-                problem = f"has a geometry that cannot be read ({_short(exc)})"
+                problem = _unreadable_geometry(exc)
         features.append(_Feature(index, properties, geometry, problem))
     return _Source(features, crs, "GeoJSON")
 
@@ -416,11 +448,16 @@ def _geojson_crs(member: Any) -> CRS | None:
         return None
     name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
     if not isinstance(name, str):
-        raise FileProblem('the GeoJSON "crs" member has no name; remove it or write e.g. "EPSG:32614"')
+        raise FileProblem(_('the GeoJSON "crs" member has no name; remove it or write e.g. "EPSG:32614"'))
     try:
         return CRS.from_user_input(name)
     except CRSError:
-        raise FileProblem(f"the GeoJSON declares the unknown CRS {name[:80]!r}") from None
+        raise FileProblem(_("the GeoJSON declares the unknown CRS %(name)s") % {"name": repr(name[:80])}) from None
+
+
+def _format_name(what: str) -> str:
+    """The reader's word for a source format; GeoJSON and GeoPackage are names in every language."""
+    return {"shapefile": _("shapefile"), "zipped shapefile": _("zipped shapefile")}.get(what, what)
 
 
 def _short(exc: BaseException) -> str:
@@ -439,20 +476,24 @@ def _source_crs(source: _Source, opts: _AreaOptions, report: ImportReport) -> CR
             given = CRS.from_user_input(opts.crs)
         except CRSError:
             raise FileProblem(
-                f"--crs {opts.crs!r} is not a coordinate reference system (write e.g. EPSG:32614)"
+                _("--crs %(crs)s is not a coordinate reference system (write e.g. EPSG:32614)")
+                % {"crs": repr(opts.crs)}
             ) from None
     declared = source.crs
     if declared is not None and given is not None and not declared.equals(given, ignore_axis_order=True):
         raise FileProblem(
-            f"the file declares its CRS as {_crs_label(declared)} but --crs says {_crs_label(given)}; "
-            "drop --crs (it is for files that declare none)"
+            _(
+                "the file declares its CRS as %(declared)s but --crs says %(given)s; "
+                "drop --crs (it is for files that declare none)"
+            )
+            % {"declared": _crs_label(declared), "given": _crs_label(given)}
         )
     crs = declared or given
     if crs is None:
         return None
     if crs.equals(WGS84, ignore_axis_order=True):
         return None
-    report.notes.append(f"reprojected from {_crs_label(crs)} to WGS 84")
+    report.notes.append(_("reprojected from %(crs)s to WGS 84") % {"crs": _crs_label(crs)})
     return crs
 
 
@@ -476,9 +517,12 @@ def _check_degrees(features: list[_Feature], source: _Source, opts: _AreaOptions
         if outside.any():
             x, y = coords[outside][0]
             raise FileProblem(
-                f"feature {feature.row} has coordinates ({x:.1f}, {y:.1f}) that are not longitude/latitude degrees, "
-                "and the file declares no coordinate reference system; say which one with --crs "
-                "(e.g. --crs EPSG:32614 for UTM zone 14N)"
+                _(
+                    "feature %(row)s has coordinates (%(x)s, %(y)s) that are not longitude/latitude degrees, "
+                    "and the file declares no coordinate reference system; say which one with --crs "
+                    "(e.g. --crs EPSG:32614 for UTM zone 14N)"
+                )
+                % {"row": feature.row, "x": f"{x:.1f}", "y": f"{y:.1f}"}
             )
 
 
@@ -488,24 +532,25 @@ def _prepare_geometry(
     """Reproject, check, repair, snap to 1e-7°. Returns (geometry, error, repair note)."""
     kind = geometry.geom_type
     if kind not in {"Polygon", "MultiPolygon", "Point"}:
-        return None, f"is a {kind}; areas must be a Polygon, MultiPolygon or Point", ""
+        return None, _("is a %(kind)s; areas must be a Polygon, MultiPolygon or Point") % {"kind": kind}, ""
     if geometry.is_empty:
-        return None, f"has an empty {kind}", ""
+        return None, _("has an empty %(kind)s") % {"kind": kind}, ""
     if not np.isfinite(shapely.get_coordinates(geometry)).all():
-        return None, "has coordinates that are not finite numbers", ""
+        return None, _("has coordinates that are not finite numbers"), ""
     if transformer is not None:
         try:
             geometry = shapely.transform(
                 geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
             )
         except ProjError as exc:
-            return None, f"cannot be reprojected ({_short(exc)})", ""
+            return None, _("cannot be reprojected (%(reason)s)") % {"reason": _short(exc)}, ""
         if not np.isfinite(shapely.get_coordinates(geometry)).all():
-            return None, "has coordinates that cannot be reprojected (outside the declared CRS's area)", ""
+            return None, _("has coordinates that cannot be reprojected (outside the declared CRS's area)"), ""
     coords = shapely.get_coordinates(geometry)
     if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
         x, y = coords[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)][0]
-        return None, f"has coordinates out of range ({x:.6g}, {y:.6g}): longitude must be −180…180, latitude −90…90", ""
+        message = _("has coordinates out of range (%(x)s, %(y)s): longitude must be −180…180, latitude −90…90")
+        return None, message % {"x": f"{x:.6g}", "y": f"{y:.6g}"}, ""
     if kind == "Point":
         return shapely.transform(geometry, lambda xy: np.round(xy, DECIMALS)), "", ""
     repaired = ""
@@ -514,20 +559,22 @@ def _prepare_geometry(
         if _self_intersections(geometry, MAX_SELF_INTERSECTIONS) > MAX_SELF_INTERSECTIONS:
             return (
                 None,
-                f"has an invalid polygon whose boundary crosses itself more than {MAX_SELF_INTERSECTIONS:,} times "
-                f"({reason}); it is too tangled to repair here: fix it in a GIS first "
-                "(e.g. QGIS “Fix geometries”)",
+                _(
+                    "has an invalid polygon whose boundary crosses itself more than %(limit)s times (%(reason)s); "
+                    "it is too tangled to repair here: fix it in a GIS first (e.g. QGIS “Fix geometries”)"
+                )
+                % {"limit": f"{MAX_SELF_INTERSECTIONS:,}", "reason": reason},
                 "",
             )
         # "structure" (GEOS 3.10+) unions the shells and subtracts the holes, as a boundary means them;
         # it is also 10–1000× faster than "linework" on tangled rings (measured in docs/data-formats.md).
         fixed = _polygonal(shapely.make_valid(geometry, method="structure", keep_collapsed=False))
         if fixed is None:
-            return None, f"has an invalid polygon that cannot be repaired ({reason})", ""
+            return None, _("has an invalid polygon that cannot be repaired (%(reason)s)") % {"reason": reason}, ""
         geometry, repaired = fixed, reason
     snapped = _polygonal(shapely.set_precision(geometry, GRID))
     if snapped is None or not snapped.is_valid:
-        return None, "collapses to nothing at 7-decimal precision (it is smaller than about 1 cm)", ""
+        return None, _("collapses to nothing at 7-decimal precision (it is smaller than about 1 cm)"), ""
     snapped = shapely.transform(snapped, lambda xy: np.round(xy, DECIMALS))
     return _canonical(snapped), "", repaired
 
@@ -654,11 +701,21 @@ def _unstorable_text(properties: dict[str, Any]) -> str:
             if not isinstance(text, str):
                 continue
             if "\x00" in text:
-                return f"has a property {what} with a NUL character ({_short_name(key)})"
+                message = (
+                    _("has a property name with a NUL character (%(key)s)")
+                    if what == "name"
+                    else _("has a property value with a NUL character (%(key)s)")
+                )
+                return message % {"key": _short_name(key)}
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
-                return f"has a property {what} that is not valid Unicode text ({_short_name(key)})"
+                message = (
+                    _("has a property name that is not valid Unicode text (%(key)s)")
+                    if what == "name"
+                    else _("has a property value that is not valid Unicode text (%(key)s)")
+                )
+                return message % {"key": _short_name(key)}
     return ""
 
 
@@ -678,7 +735,11 @@ def _text(value: Any) -> str:
 
 
 def _too_long(value: str, limit: int) -> str:
-    return f"is {len(value):,} characters long; at most {limit} are allowed"
+    return _("is %(n)s characters long; at most %(limit)s are allowed") % {"n": f"{len(value):,}", "limit": limit}
+
+
+def _unreadable_geometry(exc: BaseException) -> str:
+    return _("has a geometry that cannot be read (%(reason)s)") % {"reason": _short(exc)}
 
 
 def _import_areas(ctx: ImportContext) -> None:
@@ -688,11 +749,14 @@ def _import_areas(ctx: ImportContext) -> None:
     features = source.features
     report.rows = len(features)
     if not features:
-        raise FileProblem("the file has no features")
+        raise FileProblem(_("the file has no features"))
     crs = _source_crs(source, opts, report)
     _check_degrees(features, source, opts)
     if source.crs is None and not opts.crs and source.what != "GeoJSON":
-        report.notes.append(f"the {source.what} declares no CRS; coordinates were read as WGS 84 degrees")
+        report.notes.append(
+            _("the %(what)s declares no CRS; coordinates were read as WGS 84 degrees")
+            % {"what": _format_name(source.what)}
+        )
     transformer = Transformer.from_crs(crs, WGS84, always_xy=True) if crs is not None else None
 
     props = _Properties(features)
@@ -701,7 +765,12 @@ def _import_areas(ctx: ImportContext) -> None:
     for name in opts.template_fields:
         key = props.resolve(name)
         if key is None:
-            report.add_error(0, "--code-template", f"no property {name!r} in the file (it has: {props.listing()})")
+            report.add_error(
+                0,
+                "--code-template",
+                _("no property %(name)s in the file (it has: %(names)s)")
+                % {"name": repr(name), "names": props.listing()},
+            )
         template_keys[name] = key
     name_key = _field(props, opts.name_field, "name", "--name-field", report)
     if opts.parent_field:
@@ -724,7 +793,9 @@ def _import_areas(ctx: ImportContext) -> None:
     for feature in features:
         row = feature.row
         if feature.problem:
-            report.add_error(row, "geometry", f"feature {row} {feature.problem}")
+            report.add_error(
+                row, "geometry", _("feature %(row)s %(problem)s") % {"row": row, "problem": feature.problem}
+            )
             continue
         bad = False
         if opts.code_template:
@@ -735,25 +806,35 @@ def _import_areas(ctx: ImportContext) -> None:
         else:
             code = _text(feature.properties.get(code_key)) if code_key else ""
             if not code:
-                report.add_error(row, code_key or "code", "the code is empty")
+                report.add_error(row, code_key or "code", _("the code is empty"))
                 bad = True
         if code and len(code) > MAX_CODE:
-            report.add_error(row, code_key or "code", f"the code {_too_long(code, MAX_CODE)}")
+            report.add_error(
+                row, code_key or "code", _("the code %(problem)s") % {"problem": _too_long(code, MAX_CODE)}
+            )
             bad = True
         name = _text(feature.properties.get(name_key)) if name_key else ""
         if not name:
-            report.add_error(row, name_key or "name", "the name is empty")
+            report.add_error(row, name_key or "name", _("the name is empty"))
             bad = True
         elif len(name) > MAX_NAME:
-            report.add_error(row, name_key or "name", f"the name {_too_long(name, MAX_NAME)}")
+            report.add_error(
+                row, name_key or "name", _("the name %(problem)s") % {"problem": _too_long(name, MAX_NAME)}
+            )
             bad = True
         level = opts.level or (_text(feature.properties.get(level_key)) if level_key else "") or "area"
         if len(level) > MAX_LEVEL:
-            report.add_error(row, level_key or "level", f"the level {_too_long(level, MAX_LEVEL)}")
+            report.add_error(
+                row, level_key or "level", _("the level %(problem)s") % {"problem": _too_long(level, MAX_LEVEL)}
+            )
             bad = True
         parent_code = _text(feature.properties.get(parent_key)) if parent_key else ""
         if len(parent_code) > MAX_CODE:
-            report.add_error(row, parent_key or "parent", f"the parent code {_too_long(parent_code, MAX_CODE)}")
+            report.add_error(
+                row,
+                parent_key or "parent",
+                _("the parent code %(problem)s") % {"problem": _too_long(parent_code, MAX_CODE)},
+            )
             bad = True
         parent_code = parent_code or opts.parent_code or ""
         population = None
@@ -763,16 +844,19 @@ def _import_areas(ctx: ImportContext) -> None:
                 try:
                     population = _population(raw)
                 except ValueError as exc:
-                    report.add_error(row, population_key, f"the population {exc}")
+                    report.add_error(row, population_key, _("the population %(problem)s") % {"problem": exc})
                     bad = True
         geometry, error, repaired = _prepare_geometry(feature.geometry, transformer)
         if error:
-            report.add_error(row, "geometry", f"feature {row} {error}")
+            report.add_error(row, "geometry", _("feature %(row)s %(problem)s") % {"row": row, "problem": error})
             bad = True
         if code and len(code) <= MAX_CODE:
             if code in seen:
                 report.add_error(
-                    row, code_label, f"the code {code!r} is used by feature {seen[code]} and feature {row}"
+                    row,
+                    code_label,
+                    _("the code %(code)s is used by feature %(first)s and feature %(row)s")
+                    % {"code": repr(code), "first": seen[code], "row": row},
                 )
                 bad = True
             else:
@@ -787,7 +871,9 @@ def _import_areas(ctx: ImportContext) -> None:
         )
     if opts.parent_code and opts.parent_code in seen:
         report.add_error(
-            seen[opts.parent_code], code_label, f"the code {opts.parent_code!r} is also given as --parent-code"
+            seen[opts.parent_code],
+            code_label,
+            _("the code %(code)s is also given as --parent-code") % {"code": repr(opts.parent_code)},
         )
     if not report.ok:
         return
@@ -797,10 +883,15 @@ def _import_areas(ctx: ImportContext) -> None:
         return
     if repairs:
         shown = "; ".join(repairs[:MAX_LISTED]) + (
-            f"; and {len(repairs) - MAX_LISTED} more" if len(repairs) > MAX_LISTED else ""
+            _("; and %(n)s more") % {"n": len(repairs) - MAX_LISTED} if len(repairs) > MAX_LISTED else ""
         )
         report.notes.append(
-            f"repaired {len(repairs)} invalid geometr{'y' if len(repairs) == 1 else 'ies'}: feature {shown}"
+            ngettext(
+                "repaired %(n)s invalid geometry: feature %(shown)s",
+                "repaired %(n)s invalid geometries: feature %(shown)s",
+                len(repairs),
+            )
+            % {"n": len(repairs), "shown": shown}
         )
     _write_areas(ctx, records, existing, opts)
 
@@ -809,12 +900,14 @@ def _field(props: _Properties, option: str | None, default: str, flag: str, repo
     key = props.resolve(option or default)
     if key is None:
         if option:
-            message = f"no property {option!r} in the file (it has: {props.listing()})"
+            message = _("no property %(name)s in the file (it has: %(names)s)") % {
+                "name": repr(option),
+                "names": props.listing(),
+            }
         else:
-            message = (
-                f"no {default!r} property; name the property that holds it with {flag} "
-                f"(the file has: {props.listing()})"
-            )
+            message = _(
+                "no %(name)s property; name the property that holds it with %(flag)s (the file has: %(names)s)"
+            ) % {"name": repr(default), "flag": flag, "names": props.listing()}
         report.add_error(0, flag if option else default, message)
     return key
 
@@ -824,14 +917,14 @@ def _render(template: str, properties: dict[str, Any], keys: dict[str, str | Non
     for name, key in keys.items():
         value = properties.get(key) if key else None
         if value is None or (isinstance(value, str) and not value.strip()):
-            return "", f"the property {name!r} used by --code-template is empty"
+            return "", _("the property %(name)s used by --code-template is empty") % {"name": repr(name)}
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         values[name] = value.strip() if isinstance(value, str) else value
     try:
         return template.format_map(values).strip(), ""
     except (ValueError, TypeError, KeyError) as exc:
-        return "", f"--code-template cannot be applied: {_short(exc)}"
+        return "", _("--code-template cannot be applied: %(reason)s") % {"reason": _short(exc)}
 
 
 _DOT_THOUSANDS = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
@@ -849,11 +942,11 @@ def _population(raw: Any, *, decimal_comma: bool = False) -> int:
             raw = text.replace(".", "")
     value = parse_number(raw, decimal_comma=decimal_comma)
     if value < 0:
-        raise ValueError(f"{value:g} is negative")
+        raise ValueError(_("%(value)s is negative") % {"value": f"{value:g}"})
     if abs(value - round(value)) > 1e-6:
-        raise ValueError(f"{value:g} is not a whole number of people")
+        raise ValueError(_("%(value)s is not a whole number of people") % {"value": f"{value:g}"})
     if value > 2**62:
-        raise ValueError(f"{value:g} is too large")
+        raise ValueError(_("%(value)s is too large") % {"value": f"{value:g}"})
     return int(round(value))
 
 
@@ -875,7 +968,8 @@ def _check_hierarchy(
             report.add_error(
                 record.row,
                 opts.parent_field or "parent",
-                f"the parent {record.parent_code!r} is neither in the file nor an area of this city",
+                _("the parent %(code)s is neither in the file nor an area of this city")
+                % {"code": repr(record.parent_code)},
             )
     if not report.ok:
         return
@@ -893,7 +987,7 @@ def _check_hierarchy(
                 report.add_error(
                     record.row,
                     opts.parent_field or "parent",
-                    f"the parents form a cycle: {' → '.join(loop)}",
+                    _("the parents form a cycle: %(cycle)s") % {"cycle": " → ".join(loop)},
                 )
 
 
@@ -909,7 +1003,9 @@ def _write_areas(ctx: ImportContext, records: list[_AreaRecord], existing: dict[
                 level=opts.parent_level or DEFAULT_PARENT_LEVEL,
             )
             existing[parent.code] = parent
-            report.notes.append(f"created the parent area {parent.code!r} ({parent.name})")
+            report.notes.append(
+                _("created the parent area %(code)s (%(name)s)") % {"code": repr(parent.code), "name": parent.name}
+            )
         else:
             changed = []
             if opts.parent_name and parent.name != opts.parent_name:
@@ -920,7 +1016,11 @@ def _write_areas(ctx: ImportContext, records: list[_AreaRecord], existing: dict[
                 changed.append("level")
             if changed:
                 parent.save(update_fields=changed)
-                report.notes.append(f"updated the parent area {parent.code!r}: {', '.join(changed)}")
+                # ``changed`` lists field names (name, level), as the command line prints them.
+                report.notes.append(
+                    _("updated the parent area %(code)s: %(fields)s")
+                    % {"code": repr(parent.code), "fields": ", ".join(changed)}
+                )
 
     code_of = {area.pk: code for code, area in existing.items()}
     fields = [
@@ -1006,7 +1106,7 @@ def _write_areas(ctx: ImportContext, records: list[_AreaRecord], existing: dict[
         AreaPopulation.objects.bulk_update(to_update, ["population"], batch_size=BATCH)
         missing = sum(1 for record in records if record.population is None)
         if missing:
-            report.notes.append(f"{missing} feature(s) have no population for {year}")
+            report.notes.append(_("%(n)s feature(s) have no population for %(year)s") % {"n": missing, "year": year})
     for value in status.values():
         setattr(report, value, getattr(report, value) + 1)
 
@@ -1121,10 +1221,10 @@ def _wide_columns(spec: str, columns: list[str]) -> list[str]:
 def _year(value: Any) -> int:
     number = parse_number(value)
     if not number.is_integer():
-        raise ValueError(f"{value!r} is not a year")
+        raise ValueError(_("%(value)s is not a year") % {"value": repr(value)})
     year = int(number)
     if not 1800 <= year <= 2200:
-        raise ValueError(f"{year} is outside 1800–2200")
+        raise ValueError(_("%(year)s is outside 1800–2200") % {"year": year})
     return year
 
 
@@ -1153,20 +1253,33 @@ class _AreaFinder:
                 return matches[0][0], ""
             if matches:
                 codes = ", ".join(code for _pk, code in matches[:5])
-                return None, f"the name {raw!r} belongs to {len(matches)} areas ({codes}); match by code instead"
-            return None, f"no area of this city is named {raw!r}"
+                return None, _("the name %(raw)s belongs to %(n)s areas (%(codes)s); match by code instead") % {
+                    "raw": repr(raw),
+                    "n": len(matches),
+                    "codes": codes,
+                }
+            return None, _("no area of this city is named %(raw)s") % {"raw": repr(raw)}
         prefix = self.opts.area_code_prefix
         if prefix is not None:
             if len(raw) < prefix:
-                return None, f"the code {raw!r} is shorter than --area-code-prefix {prefix}"
+                return None, _("the code %(raw)s is shorter than --area-code-prefix %(prefix)s") % {
+                    "raw": repr(raw),
+                    "prefix": prefix,
+                }
             code = raw[:prefix]
             pk = self.by_code.get(code)
             if pk is None:
-                return None, f"no area with code {code!r} (the first {prefix} characters of {raw!r}) in this city"
+                return None, _(
+                    "no area with code %(code)s (the first %(prefix)s characters of %(raw)s) in this city"
+                ) % {
+                    "code": repr(code),
+                    "prefix": prefix,
+                    "raw": repr(raw),
+                }
             return pk, ""
         pk = self.by_code.get(raw)
         if pk is None:
-            return None, f"no area with code {raw!r} in this city"
+            return None, _("no area with code %(raw)s in this city") % {"raw": repr(raw)}
         return pk, ""
 
 
@@ -1179,11 +1292,12 @@ def _import_population(ctx: ImportContext) -> None:
     def column(option: str | None, default: str, flag: str, required: bool = True) -> str | None:
         found = _find_column(columns, option or default)
         if found is None and (required or option):
-            hint = "" if option else f"; name the column with {flag}"
+            hint = "" if option else _("; name the column with %(flag)s") % {"flag": flag}
             report.add_error(
                 0,
                 option or default,
-                f"no column {option or default!r} in the header{hint} (it has: {', '.join(columns[:20])})",
+                _("no column %(name)s in the header%(hint)s (it has: %(columns)s)")
+                % {"name": repr(option or default), "hint": hint, "columns": ", ".join(columns[:20])},
             )
         return found
 
@@ -1197,9 +1311,13 @@ def _import_population(ctx: ImportContext) -> None:
             try:
                 wide.append((name, _year(name)))
             except ValueError as exc:
-                report.add_error(0, name, f"the wide column {name!r} is not a year: {exc}")
+                report.add_error(
+                    0,
+                    name,
+                    _("the wide column %(name)s is not a year: %(problem)s") % {"name": repr(name), "problem": exc},
+                )
     else:
-        year_col = column(opts.year_field, "year", "--year-field (or --wide for one column per year)")
+        year_col = column(opts.year_field, "year", _("--year-field (or --wide for one column per year)"))
         value_col = column(opts.population_field, "population", "--population-field")
     if not report.ok:
         return
@@ -1209,7 +1327,10 @@ def _import_population(ctx: ImportContext) -> None:
     if opts.total_code:
         total_id = finder.by_code.get(opts.total_code)
         if total_id is None:
-            raise FileProblem(f"--total-code {opts.total_code!r} is not an area of this city; create it first")
+            raise FileProblem(
+                _("--total-code %(code)s is not an area of this city; create it first")
+                % {"code": repr(opts.total_code)}
+            )
     code_lengths: set[int] = set()
     cells: dict[tuple[int, int, str, str], int] = {}
     sources: dict[tuple[str, int, str, str], int] = {}
@@ -1222,9 +1343,11 @@ def _import_population(ctx: ImportContext) -> None:
         raw_area = _text(row.get(area_col))
         if raw_area and opts.area_code_prefix:
             code_lengths.add(len(raw_area))
-        area_id, problem = (None, "the area is empty") if not raw_area else finder.find(raw_area)
+        area_id, problem = (None, _("the area is empty")) if not raw_area else finder.find(raw_area)
         if area_id is not None and area_id == total_id:
-            problem = f"this row is for the --total-code area {opts.total_code!r}, which the importer sums itself"
+            problem = _("this row is for the --total-code area %(code)s, which the importer sums itself") % {
+                "code": repr(opts.total_code)
+            }
             area_id = None
         if problem:
             report.add_error(number, area_col, problem)
@@ -1235,7 +1358,8 @@ def _import_population(ctx: ImportContext) -> None:
                 report.add_error(
                     number,
                     sex_col,
-                    f"{_text(row.get(sex_col))[:40]!r} is not a sex (female, male, other or blank for all)",
+                    _("%(value)s is not a sex (female, male, other or blank for all)")
+                    % {"value": repr(_text(row.get(sex_col))[:40])},
                 )
                 continue
             sex = SEXES[raw_sex]
@@ -1243,7 +1367,9 @@ def _import_population(ctx: ImportContext) -> None:
         if _fold(age_group) in {"all", "total", "todos", "todas"}:
             age_group = ""
         if len(age_group) > MAX_AGE_GROUP:
-            report.add_error(number, age_col, f"the age group {_too_long(age_group, MAX_AGE_GROUP)}")
+            report.add_error(
+                number, age_col, _("the age group %(problem)s") % {"problem": _too_long(age_group, MAX_AGE_GROUP)}
+            )
             continue
         values: list[tuple[str, int, Any]] = []
         if wide:
@@ -1252,28 +1378,29 @@ def _import_population(ctx: ImportContext) -> None:
             try:
                 values = [(value_col, _year(row.get(year_col)), row.get(value_col))]
             except ValueError as exc:
-                report.add_error(number, year_col, f"the year {exc}")
+                report.add_error(number, year_col, _("the year %(problem)s") % {"problem": exc})
                 continue
         for name, year, raw_value in values:
             if not _text(raw_value):
                 if wide:
                     blank += 1
                 else:
-                    report.add_error(number, name, "the population is empty")
+                    report.add_error(number, name, _("the population is empty"))
                 continue
             try:
                 population = _population(raw_value, decimal_comma=table.delimiter == ";")
             except ValueError as exc:
-                report.add_error(number, name, f"the population {exc}")
+                report.add_error(number, name, _("the population %(problem)s") % {"problem": exc})
                 continue
             source_key = (raw_area, year, sex, age_group)
             if source_key in sources:
                 report.add_error(
                     number,
                     name,
-                    f"repeats row {sources[source_key]}: the same area {raw_area!r}, year {year}"
-                    + (f", sex {sex!r}" if sex else "")
-                    + (f", age group {age_group!r}" if age_group else ""),
+                    _("repeats row %(row)s: the same area %(area)s, year %(year)s")
+                    % {"row": sources[source_key], "area": repr(raw_area), "year": year}
+                    + (_(", sex %(sex)s") % {"sex": repr(sex)} if sex else "")
+                    + (_(", age group %(age)s") % {"age": repr(age_group)} if age_group else ""),
                 )
                 continue
             sources[source_key] = number
@@ -1285,18 +1412,24 @@ def _import_population(ctx: ImportContext) -> None:
                 cells[key] = cells.get(key, 0) + population
     report.rows = rows
     if rows == 0:
-        raise FileProblem("the file has a header but no data rows")
+        raise FileProblem(_("the file has a header but no data rows"))
     if not report.ok:
         return
     if blank:
-        report.notes.append(f"{blank} blank cell(s) skipped")
+        report.notes.append(_("%(n)s blank cell(s) skipped") % {"n": blank})
     if len(code_lengths) > 1:
         report.notes.append(
-            f"the codes have different lengths ({', '.join(map(str, sorted(code_lengths)))} characters): "
-            "check that no leading zeros were lost before summing by --area-code-prefix"
+            _(
+                "the codes have different lengths (%(lengths)s characters): "
+                "check that no leading zeros were lost before summing by --area-code-prefix"
+            )
+            % {"lengths": ", ".join(map(str, sorted(code_lengths)))}
         )
     if len(sources) > len(cells):
-        report.notes.append(f"{len(sources):,} source values summed into {len(cells):,} area populations")
+        report.notes.append(
+            _("%(sources)s source values summed into %(cells)s area populations")
+            % {"sources": f"{len(sources):,}", "cells": f"{len(cells):,}"}
+        )
     _write_populations(report, ctx.city, cells)
 
 

@@ -1,7 +1,8 @@
 """The import wizard's verbs: store an upload, check it (dry run), confirm it (real import).
 
 Small files are checked and imported inside the request; files above ``IMPORT_BACKGROUND_BYTES`` go
-through the job queue (task kind ``import``), and the browser watches a progress page. Either way the
+through the job queue (task kind ``import``), and the browser watches a progress page. A queued step
+carries the requester's language, so its row messages read as they would have in the request. Either way the
 importers are the ones the command line uses, so the web and ``safercities import`` accept and
 reject exactly the same files.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from safercities.ingest.models import ImportRun
 from safercities.ingest.report import ImportReport
@@ -156,7 +157,10 @@ def start_check(upload: ImportUpload) -> ImportUpload:
     """Check now, or queue the check when the file is large."""
     if upload.size > background_bytes():
         job = queue.enqueue(
-            "import", city=upload.city, params={"upload": upload.pk, "step": "check"}, key=f"import:{upload.pk}:check"
+            "import",
+            city=upload.city,
+            params={"upload": upload.pk, "step": "check", "language": translation.get_language()},
+            key=f"import:{upload.pk}:check",
         )
         _set(upload, job=job)
         return upload
@@ -198,7 +202,10 @@ def confirm_upload(upload: ImportUpload) -> ImportUpload:
     upload.refresh_from_db()
     if upload.size > background_bytes():
         job = queue.enqueue(
-            "import", city=upload.city, params={"upload": upload.pk, "step": "import"}, key=f"import:{upload.pk}:import"
+            "import",
+            city=upload.city,
+            params={"upload": upload.pk, "step": "import", "language": translation.get_language()},
+            key=f"import:{upload.pk}:import",
         )
         _set(upload, job=job)
         return upload

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from django.db import connection
+from django.utils import translation
 
 from safercities.jobs import queue
 from safercities.jobs.models import Job
@@ -33,10 +34,12 @@ def run_upload(job: Job) -> dict[str, Any]:
     beat.start()
     try:
         queue.heartbeat(job, 0.01)
-        if step == "check" and upload.status == ImportUpload.CHECKING:
-            imports.run_check(upload)
-        elif step == "import" and upload.status == ImportUpload.IMPORTING:
-            imports.run_real_import(upload)
+        # The importers' messages are stored as text: write them in the language of whoever started the step.
+        with translation.override(job.params.get("language")):
+            if step == "check" and upload.status == ImportUpload.CHECKING:
+                imports.run_check(upload)
+            elif step == "import" and upload.status == ImportUpload.IMPORTING:
+                imports.run_real_import(upload)
     finally:
         stop.set()
         beat.join()
