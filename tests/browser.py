@@ -16,20 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from scripts.screenshots import ARGS, CHROMIUM  # Debian's chromium and its flags, one place
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"  # the personas' password (conftest.py)
 # A live server needs a transactional database: its thread does not see the test's open transaction.
